@@ -1,0 +1,59 @@
+"""One exception family: each failure knows its exit status and how to fix it."""
+
+from __future__ import annotations
+
+import re
+
+USAGE_EXIT = 2
+FAILURE_EXIT = 1
+# Long runs of token-like characters: a JWT, a refresh token, a key. Never shown.
+_SECRET_LIKE = re.compile(r"[A-Za-z0-9_\-./+=]{24,}")
+
+
+class VertexEnvError(Exception):
+    """A failure explained to the user in one line, plus the command that fixes it."""
+
+    exit_code = FAILURE_EXIT
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+class InputError(VertexEnvError):
+    """A flag, variable or configuration value is malformed or missing."""
+
+    exit_code = USAGE_EXIT
+
+
+class CredentialsError(VertexEnvError):
+    """No usable Google credentials, or Google refused them."""
+
+
+class TokenSourceError(VertexEnvError):
+    """The token source (google-auth, gcloud) failed for another reason."""
+
+
+class OutputError(VertexEnvError):
+    """The result could not be written where it was asked to go."""
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """Quote a user-supplied value for a message: one line, bounded, control characters escaped."""
+    escaped = value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    if len(escaped) > limit:
+        escaped = escaped[: limit - 1] + "…"
+    return f'"{escaped}"'
+
+
+def reason(cause: object, limit: int = 160) -> str:
+    """A foreign message (exception, server text) made safe to show: one line, no secrets."""
+    if isinstance(cause, OSError) and cause.strerror:
+        text = cause.strerror
+    elif isinstance(cause, BaseException) and not str(cause):
+        text = type(cause).__name__
+    else:
+        text = str(cause)
+    text = _SECRET_LIKE.sub("…", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

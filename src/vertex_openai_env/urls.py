@@ -1,0 +1,211 @@
+"""Identifier checks and Vertex AI base-URL building (pure: no I/O).
+
+>>> base_url("my-proj", "us-central1", Target("model", "google/gemini-2.5-flash"))
+'https://us-central1-aiplatform.googleapis.com/v1beta1/projects/my-proj/locations/us-central1/endpoints/openapi'
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import urllib.parse
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import InputError, shown
+from .regions import KNOWN_REGIONS
+
+API_VERSIONS = ("v1beta1", "v1")
+DEFAULT_API_VERSION = "v1beta1"
+
+GLOBAL = "global"
+MULTI_REGIONS = ("us", "eu")
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PROJECT_ID = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})+:)?[a-z][a-z0-9-]{{4,28}}[a-z0-9]")
+_PROJECT_NUMBER = re.compile(r"[1-9][0-9]{0,19}")
+_REGION = re.compile(r"[a-z]+-[a-z]+[0-9]{1,2}")
+_MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
+_MODEL = re.compile(rf"{_MODEL_PART}(?:/{_MODEL_PART})?")
+_ENDPOINT_ID = re.compile(r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}")
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.IGNORECASE)
+_URL_CHARS = re.compile(r"[A-Za-z0-9._~:/\[\]-]+")
+_URL_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]+)*/?")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the requests go to: a managed model (by ID) or a deployed endpoint (by ID)."""
+
+    kind: Literal["model", "endpoint"]
+    id: str
+
+    @property
+    def path_segment(self) -> str:
+        """The last segment of the base URL: managed models all share `openapi`."""
+        return "openapi" if self.kind == "model" else self.id
+
+
+def check_project(value: str) -> str:
+    """Return a valid project ID (or number), or raise InputError saying why not."""
+    if _PROJECT_ID.fullmatch(value) or _PROJECT_NUMBER.fullmatch(value):
+        return value
+    raise InputError(
+        f"project {shown(value)} is not a Google Cloud project ID "
+        "(6-30 lowercase letters, digits and hyphens, starting with a letter)",
+        fix="gcloud projects list",
+    )
+
+
+def check_location(value: str) -> str:
+    """Return a well-formed location, or raise InputError with a "did you mean"."""
+    if value in (GLOBAL, *MULTI_REGIONS) or _REGION.fullmatch(value):
+        return value
+    hint = suggest_location(value)
+    message = f"location {shown(value)} is not a Vertex AI location"
+    if hint:
+        raise InputError(f"{message}; did you mean '{hint}'?")
+    raise InputError(f"{message} (use global, us, eu or a region such as us-central1)")
+
+
+def suggest_location(value: str) -> str | None:
+    """The known location closest to `value` (`US_CENTRAL1` -> `us-central1`), if any."""
+    candidates = (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS)
+    cleaned = value.strip().lower().replace("_", "-").replace(" ", "-")
+    if cleaned != value and cleaned in candidates:
+        return cleaned
+    if f"{cleaned}1" in candidates:  # `europe-west` means the first of its kind
+        return f"{cleaned}1"
+    close = difflib.get_close_matches(cleaned, candidates, n=1, cutoff=0.8)
+    return close[0] if close and close[0] != value else None
+
+
+def unknown_region_note(location: str) -> str | None:
+    """A warning for a well-formed region this tool has not heard of (it may be new)."""
+    if location in (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS):
+        return None
+    hint = suggest_location(location)
+    guess = f"; did you mean '{hint}'?" if hint else " (using it anyway: it may be new)"
+    return f"'{location}' is not a Vertex AI region I know{guess}"
+
+
+def check_model(value: str) -> str:
+    """Return the model ID as the API wants it: `gemini-2.5-flash` -> `google/gemini-2.5-flash`."""
+    if not _MODEL.fullmatch(value):
+        raise InputError(
+            f"model {shown(value)} is not a model ID (letters, digits, . _ - @ "
+            "and one / between publisher and name, as in google/gemini-2.5-flash)"
+        )
+    if "/" not in value and value.startswith("gemini-"):
+        return f"google/{value}"
+    return value
+
+
+def check_endpoint_id(value: str) -> str:
+    """Return a valid Vertex endpoint ID (numeric, or a user-chosen name), or raise."""
+    if _ENDPOINT_ID.fullmatch(value):
+        return value
+    raise InputError(
+        f"endpoint {shown(value)} is not a Vertex endpoint ID (digits, or up to 63 "
+        "lowercase letters, digits and hyphens starting with a letter)",
+        fix="gcloud ai endpoints list --region=REGION",
+    )
+
+
+def check_target_location(target: Target, location: str) -> None:
+    """Self-deployed endpoints live in one region: global and multi-regions cannot hold them."""
+    if target.kind == "endpoint" and (location == GLOBAL or location in MULTI_REGIONS):
+        raise InputError(
+            f"endpoints are regional: location '{location}' cannot hold endpoint "
+            f"'{target.id}'; pass the endpoint's region with --location",
+            fix="gcloud ai endpoints list --region=REGION",
+        )
+
+
+def check_api_version(value: str) -> str:
+    """Return `v1beta1` or `v1`, or raise InputError."""
+    if value in API_VERSIONS:
+        return value
+    raise InputError(f"API version {shown(value)} is not one of {', '.join(API_VERSIONS)}")
+
+
+def default_host(location: str) -> str:
+    """The shared Vertex AI host serving `location`."""
+    if location == GLOBAL:
+        # There is no `global-aiplatform` host: global lives on the bare service name.
+        return "aiplatform.googleapis.com"
+    if location in MULTI_REGIONS:
+        return f"aiplatform.{location}.rep.googleapis.com"
+    return f"{location}-aiplatform.googleapis.com"
+
+
+def api_root(value: str) -> str:
+    """Turn `--api-endpoint` (a host, host:port or http(s) URL) into a root URL, no slash.
+
+    >>> api_root("example.com:8443")
+    'https://example.com:8443'
+    >>> api_root("http://127.0.0.1:9000/proxy/")
+    'http://127.0.0.1:9000/proxy'
+    """
+    bad = InputError(
+        f"API endpoint {shown(value)} is not a host name or an http(s) URL "
+        "(such as us-central1-aiplatform.googleapis.com or https://proxy.example:8443)"
+    )
+    if not _URL_CHARS.fullmatch(value):
+        # urlsplit silently drops tabs and newlines: refuse them before it sees them.
+        raise bad
+    parts = urllib.parse.urlsplit(value if "://" in value else f"https://{value}")
+    try:
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise bad from exc
+    valid_host = bool(_HOST.fullmatch(host)) or _is_ip(host)
+    if (
+        parts.scheme not in ("http", "https")
+        or not valid_host
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or not _URL_PATH.fullmatch(parts.path)
+    ):
+        raise bad
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise InputError(
+            f"refusing to send an access token over plain http to {shown(host)}; "
+            "use an https URL (plain http is allowed for loopback only)"
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def base_url(
+    project: str,
+    location: str,
+    target: Target,
+    api_version: str = DEFAULT_API_VERSION,
+    root: str | None = None,
+) -> str:
+    """The OPENAI_BASE_URL for a target; `root` replaces the default https host."""
+    root = root or f"https://{default_host(location)}"
+    return (
+        f"{root}/{api_version}/projects/{project}/locations/{location}"
+        f"/endpoints/{target.path_segment}"
+    )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    return _is_ip(host) and ipaddress.ip_address(host).is_loopback

@@ -1,0 +1,227 @@
+"""Host rules, identifier rules and base-URL building (SPEC §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vertex_openai_env import urls
+from vertex_openai_env.errors import InputError
+from vertex_openai_env.urls import Target
+
+MODEL = Target("model", "google/gemini-2.5-flash")
+ENDPOINT = Target("endpoint", "1234567890123456789")
+
+
+@pytest.mark.parametrize(
+    ("location", "host"),
+    [
+        ("global", "aiplatform.googleapis.com"),
+        ("us", "aiplatform.us.rep.googleapis.com"),
+        ("eu", "aiplatform.eu.rep.googleapis.com"),
+        ("us-central1", "us-central1-aiplatform.googleapis.com"),
+        ("europe-west4", "europe-west4-aiplatform.googleapis.com"),
+        ("northamerica-northeast2", "northamerica-northeast2-aiplatform.googleapis.com"),
+    ],
+)
+def test_host_follows_the_location(location: str, host: str) -> None:
+    assert urls.default_host(location) == host
+
+
+def test_global_never_gets_a_region_prefix() -> None:
+    url = urls.base_url("my-proj", "global", MODEL)
+    assert url.startswith("https://aiplatform.googleapis.com/")
+    assert "global-aiplatform" not in url
+
+
+def test_managed_models_share_the_openapi_endpoint() -> None:
+    assert urls.base_url("my-proj", "us-central1", MODEL) == (
+        "https://us-central1-aiplatform.googleapis.com/v1beta1/projects/my-proj"
+        "/locations/us-central1/endpoints/openapi"
+    )
+
+
+def test_deployed_endpoints_use_their_id_and_the_chosen_version() -> None:
+    assert urls.base_url("my-proj", "europe-west4", ENDPOINT, "v1") == (
+        "https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj"
+        "/locations/europe-west4/endpoints/1234567890123456789"
+    )
+
+
+def test_api_root_replaces_the_host_but_keeps_the_path() -> None:
+    url = urls.base_url("p-roject", "us", MODEL, "v1", "http://127.0.0.1:9000/proxy")
+    assert url == "http://127.0.0.1:9000/proxy/v1/projects/p-roject/locations/us/endpoints/openapi"
+
+
+@pytest.mark.parametrize(
+    ("given", "root"),
+    [
+        ("example.com", "https://example.com"),
+        ("example.com:8443", "https://example.com:8443"),
+        ("https://psc.example.com/", "https://psc.example.com"),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://127.0.0.1:9/a/b/", "http://127.0.0.1:9/a/b"),
+        ("http://[::1]:9", "http://[::1]:9"),
+        ("us-central1-aiplatform.googleapis.com", "https://us-central1-aiplatform.googleapis.com"),
+    ],
+)
+def test_api_endpoint_accepts_hosts_and_urls(given: str, root: str) -> None:
+    assert urls.api_root(given) == root
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "",
+        "ftp://example.com",
+        "https://user:pw@example.com",
+        "https://example.com/?q=1",
+        "https://example.com/#frag",
+        "https://exa mple.com",
+        "https://example.com\n.evil",
+        "https://example.com/$(id)",
+        "https://example.com:99999",
+        "https://-bad-.com",
+        "example.com/`id`",
+    ],
+)
+def test_api_endpoint_rejects_anything_else(given: str) -> None:
+    with pytest.raises(InputError, match="API endpoint"):
+        urls.api_root(given)
+
+
+def test_plain_http_is_refused_for_remote_hosts() -> None:
+    with pytest.raises(InputError, match="plain http"):
+        urls.api_root("http://proxy.example.com:8080")
+
+
+@pytest.mark.parametrize(
+    "project",
+    ["my-proj", "abcdef", "a" * 30, "a1-2-3-4", "example.com:my-project", "123456789012"],
+)
+def test_valid_projects(project: str) -> None:
+    assert urls.check_project(project) == project
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        "abcde",
+        "a" * 31,
+        "My-Proj",
+        "1project",
+        "my-proj-",
+        "my_proj",
+        "my proj",
+        "my-proj\n",
+        "'; rm -rf ~",
+        "$(id)",
+        ":my-project",
+        "0123",
+    ],
+)
+def test_invalid_projects(project: str) -> None:
+    with pytest.raises(InputError, match="not a Google Cloud project ID"):
+        urls.check_project(project)
+
+
+@pytest.mark.parametrize(
+    "location", ["global", "us", "eu", "us-central1", "me-central2", "us-new9"]
+)
+def test_well_formed_locations_are_accepted_even_unknown_ones(location: str) -> None:
+    assert urls.check_location(location) == location
+
+
+@pytest.mark.parametrize(
+    ("typo", "suggestion"),
+    [
+        ("us-central", "us-central1"),
+        ("us_central1", "us-central1"),
+        ("US-CENTRAL1", "us-central1"),
+        ("Global", "global"),
+        ("europe-west", "europe-west1"),
+        ("asia-northeast", "asia-northeast1"),
+    ],
+)
+def test_near_misses_get_a_did_you_mean(typo: str, suggestion: str) -> None:
+    with pytest.raises(InputError, match=f"did you mean '{suggestion}'"):
+        urls.check_location(typo)
+
+
+def test_hopeless_locations_list_the_kinds_of_location() -> None:
+    with pytest.raises(InputError, match="global, us, eu or a region") as caught:
+        urls.check_location("$(reboot)")
+    assert "did you mean" not in caught.value.message
+
+
+def test_unknown_but_well_formed_region_gets_a_note_not_an_error() -> None:
+    assert urls.unknown_region_note("us-central1") is None
+    assert "did you mean 'us-central1'" in (urls.unknown_region_note("us-centrall1") or "")
+    assert "may be new" in (urls.unknown_region_note("mars-north1") or "")
+
+
+@pytest.mark.parametrize(
+    ("model", "normalised"),
+    [
+        ("gemini-2.5-flash", "google/gemini-2.5-flash"),
+        ("google/gemini-2.5-pro", "google/gemini-2.5-pro"),
+        (
+            "meta/llama-4-maverick-17b-128e-instruct-maas",
+            "meta/llama-4-maverick-17b-128e-instruct-maas",
+        ),
+        ("gemini-2.0-flash-001", "google/gemini-2.0-flash-001"),
+        ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet@20240620"),
+        ("Qwen2.5_7B", "Qwen2.5_7B"),
+    ],
+)
+def test_models_are_normalised(model: str, normalised: str) -> None:
+    assert urls.check_model(model) == normalised
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "",
+        "a/b/c",
+        "/gemini",
+        "gemini/",
+        "-gemini",
+        "gemini 2",
+        "gem'ini",
+        "gemini\n",
+        "$(x)",
+        "a" * 129,
+    ],
+)
+def test_invalid_models(model: str) -> None:
+    with pytest.raises(InputError, match="not a model ID"):
+        urls.check_model(model)
+
+
+@pytest.mark.parametrize("endpoint", ["1", "1234567890123456789", "my-endpoint", "e" + "x" * 62])
+def test_valid_endpoint_ids(endpoint: str) -> None:
+    assert urls.check_endpoint_id(endpoint) == endpoint
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "",
+        "12345678901234567890",
+        "My-Endpoint",
+        "1endpoint-a",
+        "e" + "x" * 63,
+        "a_b",
+        "1;id",
+        "a\n",
+    ],
+)
+def test_invalid_endpoint_ids(endpoint: str) -> None:
+    with pytest.raises(InputError, match="not a Vertex endpoint ID"):
+        urls.check_endpoint_id(endpoint)
+
+
+@pytest.mark.parametrize("location", ["global", "us", "eu"])
+def test_endpoints_need_a_region(location: str) -> None:
+    with pytest.raises(InputError, match="endpoints are regional"):
+        urls.check_target_location(ENDPOINT, location)
+    urls.check_target_location(MODEL, location)
