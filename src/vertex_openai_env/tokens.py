@@ -1,0 +1,101 @@
+"""Access tokens: the `Token` value, what was asked for, and the dispatch to a token source.
+
+The sources themselves live in their own modules and are imported only when used, so a
+cache hit or `--help` never loads google-auth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .errors import InputError, TokenSourceError, shown
+
+CREDENTIAL_KINDS = {
+    "authorized_user": "user credentials",
+    "service_account": "service account key",
+    "external_account": "workload identity federation",
+    "external_account_authorized_user": "workforce identity federation",
+    "impersonated_service_account": "impersonated service account",
+    "gdch_service_account": "GDCH service account",
+    "metadata_server": "metadata server",
+}
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+_SCOPE_PREFIX = "https://www.googleapis.com/auth/"
+_SCOPE = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)+")
+_SHORT_SCOPE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# RFC 6750 b64token: anything else in a "token" is refused before it can reach a shell.
+_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """An OAuth access token and the moment it stops working (aware, UTC)."""
+
+    value: str = field(repr=False)
+    expiry: datetime
+
+    def expires_at(self) -> str:
+        """The expiry as RFC 3339 UTC, to the second: `2026-11-25T19:28:37Z`."""
+        return self.expiry.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class CredentialInfo:
+    """Who the token speaks for, for --verbose and `check`; never a secret."""
+
+    kind: str
+    origin: str
+    account: str | None = None
+    project: str | None = None
+    quota_project: str | None = None
+
+
+@dataclass(frozen=True)
+class Minted:
+    """A fresh token and the credential that produced it."""
+
+    token: Token
+    credential: CredentialInfo
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """Everything that decides which token comes back."""
+
+    scopes: tuple[str, ...] = (CLOUD_PLATFORM,)
+    timeout: float = 10.0
+
+
+def parse_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Scopes from `--scopes` (repeatable, comma-separated); `cloud-platform` means its URL."""
+    scopes: list[str] = []
+    for item in (part.strip() for value in values for part in value.split(",")):
+        if _SHORT_SCOPE.fullmatch(item):
+            item = _SCOPE_PREFIX + item
+        if not _SCOPE.fullmatch(item):
+            raise InputError(
+                f"scope {shown(item)} is not an OAuth scope "
+                f"(a URL such as {CLOUD_PLATFORM}, or its last part)"
+            )
+        if item not in scopes:
+            scopes.append(item)
+    return tuple(scopes) or (CLOUD_PLATFORM,)
+
+
+def checked_token(value: object, source: str) -> str:
+    """The token if it is a well-formed bearer token; its text is never echoed."""
+    if isinstance(value, str) and _TOKEN.fullmatch(value) and len(value) <= 8192:
+        return value
+    raise TokenSourceError(
+        f"{source} returned something that is not an OAuth access token; refusing to use it"
+    )
+
+
+def fetch(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
+    """Get a fresh token from Application Default Credentials."""
+    from . import adc
+
+    return adc.mint(request, environ)

@@ -1,0 +1,165 @@
+"""Shared fixtures: an isolated environment for every test, and the loopback fake Google."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.fake_google import FakeGoogle
+from vertex_openai_env.cli import main
+
+_CLEARED_PREFIXES = ("GOOGLE_", "CLOUDSDK_", "VERTEX_OPENAI", "OPENAI_", "GCE_", "GITHUB_")
+NOBODY = 65534
+_CLEARED = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE", "NO_GCE_CHECK")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """In CI a skipped test is a failed test: every test must really run there."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test sees the real gcloud folder, credentials, cache or metadata server."""
+    for name in list(os.environ):
+        if name.startswith(_CLEARED_PREFIXES) or name in _CLEARED:
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    nobody = f"127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("GCE_METADATA_HOST", nobody)
+    monkeypatch.setenv("GCE_METADATA_IP", nobody)
+    return tmp_path
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogle]:
+    with FakeGoogle() as fake:
+        yield fake
+
+
+@pytest.fixture
+def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Application Default Credentials: a real service-account key pointing at the fake."""
+    path = google.service_account_file(tmp_path)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    return path
+
+
+def invoke(*args: str) -> Result:
+    """Run the CLI in-process; stdout and stderr stay apart."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a real process, as a shell would."""
+    command = [sys.executable, "-m", "vertex_openai_env", *args]
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        command, capture_output=True, text=True, env=env or dict(os.environ), timeout=60, **kwargs
+    )
+
+
+def exported(stdout: str) -> dict[str, str]:
+    """Parse `export NAME='value'` lines (values here never hold quotes)."""
+    pairs = (line.removeprefix("export ").split("=", 1) for line in stdout.splitlines())
+    return {name: value.strip("'") for name, value in pairs}
+
+
+def write_gcloud_config(
+    folder: Path,
+    sections: Mapping[str, Mapping[str, str]],
+    name: str = "default",
+    active: bool = True,
+) -> Path:
+    """A gcloud configuration file as `gcloud config set` writes it."""
+    (folder / "configurations").mkdir(parents=True, exist_ok=True)
+    if active:
+        (folder / "active_config").write_text(name)
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{key} = {value}" for key, value in values.items())
+    path = folder / "configurations" / f"config_{name}"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def cli_env() -> dict[str, str]:
+    """The current environment with the installed `vertex-openai-env` first on PATH."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder another user can reach (pytest's own folders are private to us)."""
+    folder = Path(tempfile.mkdtemp(prefix="voe-shared-"))
+    folder.chmod(0o755)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def as_other_user(action: Callable[[], str]) -> str:
+    """Run `action` in a child process that gave up root (if we had it); return its text.
+
+    A fork, not a new interpreter: the child keeps the code already loaded, so it needs no
+    access to the interpreter's own folders.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.close(read_end)
+        try:
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            text = action()
+        except BaseException as exc:
+            text = f"{type(exc).__name__}: {exc}"
+        os.write(write_end, text.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as stream:
+        text = stream.read().decode()
+    os.waitpid(pid, 0)
+    return text
+
+
+def require(program: str) -> str:
+    """The path of `program`; in CI a missing program fails the run instead of skipping."""
+    path = shutil.which(program)
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{program} is not installed, and CI must run every test")
+    pytest.skip(f"{program} is not installed")

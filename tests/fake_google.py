@@ -1,0 +1,398 @@
+"""A loopback stand-in for Google: OAuth token endpoint, metadata server, IAM and Vertex AI.
+
+It checks what real Google checks where a wrong request would otherwise pass unnoticed:
+JWT signatures from service-account keys, refresh tokens, bearer tokens it issued (and
+their expiry), request paths and the model of a chat call.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+Json = dict[str, Any]
+Reply = tuple[int, dict[str, str], bytes]
+
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+_KEY: rsa.RSAPrivateKey | None = None
+
+
+def private_key() -> rsa.RSAPrivateKey:
+    """One RSA key for the whole run: generating keys is slow."""
+    global _KEY
+    if _KEY is None:
+        _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return _KEY
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Json:
+        return dict(json.loads(self.body))
+
+    def form(self) -> dict[str, str]:
+        return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
+
+    @property
+    def bearer(self) -> str | None:
+        value = self.headers.get("authorization", "")
+        return value[len("Bearer ") :] if value.startswith("Bearer ") else None
+
+
+@dataclass
+class FakeGoogle:
+    """Start with `with FakeGoogle() as google:`; `google.url` is its root URL."""
+
+    token_lifetime: int = 3599
+    project: str = "demo-project"
+    sa_email: str = "runner@demo-project.iam.gserviceaccount.com"
+    refresh_token: str = field(default_factory=lambda: "rt-" + secrets.token_urlsafe(12))
+    calls: list[Call] = field(default_factory=list)
+    issued: dict[str, datetime] = field(default_factory=dict)
+    faults: dict[str, list[Callable[[Call], Reply | None]]] = field(default_factory=dict)
+    chats: list[Call] = field(default_factory=list)
+    max_impersonation_lifetime: int = 43200
+    endpoints: dict[str, list[Json]] = field(default_factory=dict)
+    _server: ThreadingHTTPServer | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> FakeGoogle:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.url}/token"
+
+    # -- what tests set up and read --------------------------------------------------------
+
+    def service_account_file(self, folder: Path, **extra: str) -> Path:
+        """A real service-account key file whose token_uri is this fake."""
+        pem = private_key().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        info = {
+            "type": "service_account",
+            "project_id": self.project,
+            "private_key_id": "test-key-1",
+            "private_key": pem.decode(),
+            "client_email": self.sa_email,
+            "client_id": "1234567890",
+            "token_uri": self.token_uri,
+            **extra,
+        }
+        path = folder / "service-account.json"
+        path.write_text(json.dumps(info))
+        return path
+
+    def authorized_user_info(self) -> Json:
+        """What `gcloud auth application-default login` writes."""
+        return {
+            "type": "authorized_user",
+            "client_id": "764086051850-test.apps.googleusercontent.com",
+            "client_secret": "test-secret",
+            "refresh_token": self.refresh_token,
+            "quota_project_id": self.project,
+            "account": "",
+            "universe_domain": "googleapis.com",
+        }
+
+    def fail_next(self, path: str, *replies: Callable[[Call], Reply | None]) -> None:
+        """Answer the next requests to `path` with these replies, in order."""
+        self.faults.setdefault(path, []).extend(replies)
+
+    def count(self, path: str) -> int:
+        return sum(1 for call in self.calls if call.path == path)
+
+    def issue(self, lifetime: int | None = None) -> tuple[str, datetime]:
+        token = "ya29.fake-" + secrets.token_urlsafe(24)
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=lifetime or self.token_lifetime)
+        self.issued[token] = expiry
+        return token, expiry
+
+    def valid(self, token: str | None) -> bool:
+        expiry = self.issued.get(token or "")
+        return expiry is not None and expiry > datetime.now(timezone.utc)
+
+    # -- the routes --------------------------------------------------------------------------
+
+    def _routes(self) -> Iterator[tuple[str, re.Pattern[str], Callable[..., Reply]]]:
+        yield "POST", re.compile(r"/token"), self._token
+        yield "GET", re.compile(r"/"), self._metadata_root
+        yield "GET", re.compile(r"/computeMetadata/v1/project/project-id"), self._md_project
+        yield (
+            "GET",
+            re.compile(r"/computeMetadata/v1/instance/service-accounts/default/"),
+            self._md_info,
+        )
+        yield (
+            "GET",
+            re.compile(r"/computeMetadata/v1/instance/service-accounts/default/token"),
+            self._md_token,
+        )
+        yield (
+            "POST",
+            re.compile(r"/v1/projects/-/serviceAccounts/(?P<sa>[^/:]+):generateAccessToken"),
+            self._generate_access_token,
+        )
+        yield (
+            "POST",
+            re.compile(
+                r"/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+                r"/endpoints/(?P<endpoint>[^/]+)/chat/completions"
+            ),
+            self._chat,
+        )
+        yield (
+            "GET",
+            re.compile(r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints"),
+            self._list_endpoints,
+        )
+        yield (
+            "GET",
+            re.compile(
+                r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+                r"/endpoints/(?P<endpoint>[^/]+)"
+            ),
+            self._get_endpoint,
+        )
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("content-length") or 0)
+        call = Call(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query),
+            headers={key.lower(): value for key, value in handler.headers.items()},
+            body=handler.rfile.read(length),
+        )
+        self.calls.append(call)
+        reply = self._fault(call) or self._route(call)
+        status, headers, body = reply
+        handler.send_response(status)
+        for key, value in {"content-length": str(len(body)), **headers}.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _fault(self, call: Call) -> Reply | None:
+        pending = self.faults.get(call.path)
+        if not pending:
+            return None
+        return pending.pop(0)(call)
+
+    def _route(self, call: Call) -> Reply:
+        for method, pattern, handler in self._routes():
+            match = pattern.fullmatch(call.path)
+            if match and method == call.method:
+                return handler(call, **match.groupdict())
+        return json_reply(404, {"error": {"code": 404, "message": f"no route {call.path}"}})
+
+    def _token(self, call: Call) -> Reply:
+        form = call.form()
+        grant = form.get("grant_type")
+        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            problem = self._check_jwt(form.get("assertion", ""))
+        elif grant == "refresh_token":
+            problem = None if form.get("refresh_token") == self.refresh_token else "bad refresh"
+        elif grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+            problem = None if form.get("subject_token") else "no subject token"
+        else:
+            problem = f"unsupported grant {grant}"
+        if problem:
+            return json_reply(400, {"error": "invalid_grant", "error_description": problem})
+        token, _ = self.issue()
+        answer = {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"}
+        if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+            answer["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token"
+        return json_reply(200, answer)
+
+    def _check_jwt(self, assertion: str) -> str | None:
+        try:
+            header, payload, signature = assertion.split(".")
+            private_key().public_key().verify(
+                _unb64(signature),
+                f"{header}.{payload}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+            claims = json.loads(_unb64(payload))
+        except Exception as exc:
+            return f"bad JWT: {type(exc).__name__}"
+        # google-auth signs for Google's own token endpoint whatever the key's token_uri says.
+        if claims.get("iss") != self.sa_email or claims.get("aud") != GOOGLE_TOKEN_URI:
+            return "wrong issuer or audience"
+        if claims.get("exp", 0) < time.time():
+            return "expired assertion"
+        return None
+
+    def _metadata_root(self, call: Call) -> Reply:
+        return 200, {"metadata-flavor": "Google", "content-type": "text/plain"}, b"computeMetadata/"
+
+    def _md_project(self, call: Call) -> Reply:
+        return metadata_reply(self.project.encode())
+
+    def _md_info(self, call: Call) -> Reply:
+        info = {
+            "email": self.sa_email,
+            "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+        }
+        return metadata_reply(json.dumps(info).encode(), "application/json")
+
+    def _md_token(self, call: Call) -> Reply:
+        if call.headers.get("metadata-flavor") != "Google":
+            return 403, {}, b"missing Metadata-Flavor"
+        token, _ = self.issue()
+        body = {"access_token": token, "expires_in": self.token_lifetime, "token_type": "Bearer"}
+        return metadata_reply(json.dumps(body).encode(), "application/json")
+
+    def _generate_access_token(self, call: Call, sa: str) -> Reply:
+        if not self.valid(call.bearer):
+            return json_reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        request = call.json()
+        lifetime = int(str(request.get("lifetime", "3600s")).rstrip("s"))
+        if lifetime > self.max_impersonation_lifetime:
+            return json_reply(
+                400,
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "Lifetime exceeds the maximum allowed by the organization "
+                        "policy constraints/iam.allowServiceAccountCredentialLifetimeExtension",
+                        "status": "FAILED_PRECONDITION",
+                    }
+                },
+            )
+        token, expiry = self.issue(lifetime)
+        return json_reply(
+            200, {"accessToken": token, "expireTime": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        )
+
+    def _chat(self, call: Call, version: str, project: str, location: str, endpoint: str) -> Reply:
+        if not self.valid(call.bearer):
+            return json_reply(401, {"error": {"code": 401, "message": "invalid token"}})
+        self.chats.append(call)
+        model = call.json().get("model", "")
+        text = f"Hello from {model or endpoint} in {project}/{location}"
+        return json_reply(
+            200,
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 7, "total_tokens": 10},
+            },
+        )
+
+    def _list_endpoints(self, call: Call, project: str, location: str) -> Reply:
+        if not self.valid(call.bearer):
+            return json_reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        pages = self.endpoints.get(location, [])
+        token = call.query.get("pageToken", ["0"])[0]
+        index = int(token) if token.isdigit() else 0
+        page: Json = {"endpoints": pages[index : index + 2]} if pages else {}
+        if index + 2 < len(pages):
+            page["nextPageToken"] = str(index + 2)
+        return json_reply(200, page)
+
+    def _get_endpoint(self, call: Call, project: str, location: str, endpoint: str) -> Reply:
+        if not self.valid(call.bearer):
+            return json_reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        for item in self.endpoints.get(location, []):
+            if item["name"].rsplit("/", 1)[-1] == endpoint:
+                return json_reply(200, item)
+        return json_reply(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+
+
+def json_reply(status: int, body: Json) -> Reply:
+    return status, {"content-type": "application/json"}, json.dumps(body).encode()
+
+
+def metadata_reply(body: bytes, content_type: str = "application/text") -> Reply:
+    return 200, {"metadata-flavor": "Google", "content-type": content_type}, body
+
+
+def status_reply(
+    status: int, body: bytes = b"", content_type: str = "text/html"
+) -> Callable[[Call], Reply]:
+    """A fault: answer with this status and body."""
+    return lambda call: (status, {"content-type": content_type}, body)
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+if __name__ == "__main__":
+    with FakeGoogle() as google, contextlib.suppress(KeyboardInterrupt):
+        print(f"fake Google on {google.url}; Ctrl-C to stop")
+        threading.Event().wait()

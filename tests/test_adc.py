@@ -1,0 +1,305 @@
+"""Tokens from Application Default Credentials: the real google-auth code, over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import google.auth.transport
+import pytest
+
+from tests.conftest import closed_port, exported, invoke, run
+from tests.fake_google import FakeGoogle, json_reply
+from vertex_openai_env import adc
+from vertex_openai_env.errors import CredentialsError
+from vertex_openai_env.tokens import CLOUD_PLATFORM, TokenRequest, fetch
+from vertex_openai_env.transport import BoundedRequest
+
+MODEL_ARGS = ("--location", "us-central1", "--model", "gemini-2.5-flash")
+
+
+def test_service_account_key_signs_a_jwt_the_token_endpoint_accepts(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    result = invoke(*MODEL_ARGS)
+    assert result.exit_code == 0, result.stderr
+    values = exported(result.stdout)
+    assert google.valid(values["OPENAI_API_KEY"])
+    assert google.count("/token") == 1
+    grant = next(call for call in google.calls if call.path == "/token").form()
+    assert grant["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    # The project came from the key file, the expiry from the token endpoint's expires_in.
+    assert "/projects/demo-project/" in values["OPENAI_BASE_URL"]
+    assert values["VERTEX_OPENAI_TOKEN_EXPIRES_AT"] == google.issued[
+        values["OPENAI_API_KEY"]
+    ].strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_scopes_reach_the_token_request(google: FakeGoogle, service_account: Path) -> None:
+    result = invoke(*MODEL_ARGS, "--scopes", "cloud-platform,userinfo.email")
+    assert result.exit_code == 0, result.stderr
+    assertion = next(call for call in google.calls if call.path == "/token").form()["assertion"]
+    claims = json.loads(_b64(assertion.split(".")[1]))
+    assert claims["scope"].split() == [
+        CLOUD_PLATFORM,
+        "https://www.googleapis.com/auth/userinfo.email",
+    ]
+
+
+def test_a_bad_scope_is_bad_input() -> None:
+    result = invoke(*MODEL_ARGS, "--scopes", "$(id)")
+    assert result.exit_code == 2
+    assert "is not an OAuth scope" in result.stderr
+
+
+def test_metadata_server_gives_token_project_and_account(google: FakeGoogle) -> None:
+    # google-auth reads GCE_METADATA_HOST when imported: a fresh process sees this one.
+    env = {**os.environ, "GCE_METADATA_HOST": f"127.0.0.1:{google.port}"}
+    env["GCE_METADATA_IP"] = env["GCE_METADATA_HOST"]
+    result = run(*MODEL_ARGS, "--verbose", env=env)
+    assert result.returncode == 0, result.stderr
+    values = exported(result.stdout)
+    assert google.valid(values["OPENAI_API_KEY"])
+    assert "/projects/demo-project/" in values["OPENAI_BASE_URL"]
+    assert f"metadata server {google.sa_email}" in result.stderr
+    token_call = next(c for c in google.calls if c.path.endswith("/default/token"))
+    assert token_call.query["scopes"] == [CLOUD_PLATFORM]
+
+
+class FakeTransport(google.auth.transport.Request):
+    """Stands in for Google's fixed user-credential token host, which a test cannot reach."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status, self.body = status, body
+        self.calls: list[tuple[str, bytes]] = []
+
+    def __call__(
+        self,
+        url: Any,
+        method: Any = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        self.calls.append((url, body))
+        status, data = self.status, json.dumps(self.body).encode()
+
+        class Response(google.auth.transport.Response):
+            @property
+            def status(self) -> int:
+                return status
+
+            @property
+            def headers(self) -> dict[str, str]:
+                return {"content-type": "application/json"}
+
+            @property
+            def data(self) -> bytes:
+                return data
+
+        return Response()
+
+
+def user_adc(google: FakeGoogle, tmp_path: Path) -> adc.Found:
+    path = tmp_path / "adc.json"
+    path.write_text(json.dumps(google.authorized_user_info()))
+    return adc.from_file(path, "gcloud application-default login")
+
+
+def test_user_credentials_refresh_with_their_refresh_token(
+    google: FakeGoogle, tmp_path: Path
+) -> None:
+    found = user_adc(google, tmp_path)
+    assert (found.info.kind, found.info.quota_project) == ("authorized_user", "demo-project")
+    transport = FakeTransport(200, {"access_token": "ya29.user-token", "expires_in": 3599})
+    adc.refresh(found.credentials, found.info, transport)  # type: ignore[arg-type]
+    ((url, body),) = transport.calls
+    assert url == "https://oauth2.googleapis.com/token"
+    assert f"refresh_token={google.refresh_token}" in body.decode()
+    assert found.credentials.token == "ya29.user-token"
+
+
+def test_an_expired_user_login_names_the_login_command(google: FakeGoogle, tmp_path: Path) -> None:
+    found = user_adc(google, tmp_path)
+    transport = FakeTransport(400, {"error": "invalid_grant", "error_description": "Bad Request"})
+    transport.last = BoundedRequest(1).last  # type: ignore[attr-defined]
+    with pytest.raises(CredentialsError, match="expired or was revoked") as caught:
+        adc.refresh(found.credentials, found.info, transport)  # type: ignore[arg-type]
+    assert caught.value.fix == "gcloud auth application-default login"
+
+
+def test_gcloud_adc_file_is_found_without_the_variable(google: FakeGoogle, tmp_path: Path) -> None:
+    gcloud = Path(os.environ["CLOUDSDK_CONFIG"])
+    gcloud.mkdir()
+    (gcloud / "application_default_credentials.json").write_text(
+        google.service_account_file(tmp_path).read_text()
+    )
+    minted = fetch(TokenRequest(), os.environ)
+    assert google.valid(minted.token.value)
+    assert minted.credential.origin.startswith("gcloud application-default login")
+
+
+def test_workload_identity_federation_exchanges_the_subject_token(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject = tmp_path / "oidc-token"
+    subject.write_text("eyJhbGciOiJSUzI1NiJ9.subject.sig")
+    config = {
+        "type": "external_account",
+        "audience": "//iam.googleapis.com/projects/123/locations/global"
+        "/workloadIdentityPools/pool/providers/github",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": google.token_uri,
+        "credential_source": {"file": str(subject)},
+    }
+    path = tmp_path / "wif.json"
+    path.write_text(json.dumps(config))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    result = invoke(*MODEL_ARGS, "--project", "my-proj")
+    assert result.exit_code == 0, result.stderr
+    exchange = next(call for call in google.calls if call.path == "/token").form()
+    assert exchange["subject_token"] == subject.read_text()
+    assert exchange["scope"] == CLOUD_PLATFORM
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+
+
+def test_impersonated_service_account_file(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = json.loads(google.service_account_file(tmp_path).read_text())
+    target = "vertex@demo-project.iam.gserviceaccount.com"
+    config = {
+        "type": "impersonated_service_account",
+        "service_account_impersonation_url": f"{google.url}/v1/projects/-/serviceAccounts/"
+        f"{target}:generateAccessToken",
+        "source_credentials": source,
+        "delegates": [],
+    }
+    path = tmp_path / "impersonated.json"
+    path.write_text(json.dumps(config))
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    result = invoke(*MODEL_ARGS, "--project", "my-proj", "--verbose")
+    assert result.exit_code == 0, result.stderr
+    assert google.count(f"/v1/projects/-/serviceAccounts/{target}:generateAccessToken") == 1
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert "impersonated service account" in result.stderr
+
+
+def test_no_credentials_at_all_fails_fast_and_names_the_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real discovery, metadata probe included (its host unset: Google's own address).
+    monkeypatch.delenv("GCE_METADATA_HOST")
+    monkeypatch.delenv("GCE_METADATA_IP")
+    started = time.monotonic()
+    result = run(*MODEL_ARGS, "--project", "my-proj")
+    assert time.monotonic() - started < 5
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "vertex-openai-env: error: no Google credentials found: log in, set "
+        "GOOGLE_APPLICATION_CREDENTIALS, or run on Google Cloud",
+        "  fix: gcloud auth application-default login",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("environ", "product", "plausible"),
+    [
+        ({"NO_GCE_CHECK": "true", "K_SERVICE": "svc"}, "Google Compute Engine", False),
+        ({"GCE_METADATA_HOST": "127.0.0.1:1"}, "ThinkPad", True),
+        ({"K_SERVICE": "my-service"}, None, True),
+        ({}, "Google Compute Engine", True),
+        ({}, "ThinkPad X1", False),
+        ({}, None, True),
+    ],
+)
+def test_metadata_probe_only_where_google_cloud_is_plausible(
+    environ: dict[str, str],
+    product: str | None,
+    plausible: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dmi = tmp_path / "product_name"
+    if product is not None:
+        dmi.write_text(product + "\n")
+    monkeypatch.setattr(adc, "_DMI_PRODUCT", dmi)
+    assert adc.metadata_plausible(environ) is plausible
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "is not a JSON object"),
+        ("[]", "is not a JSON object"),
+        ('{"type": "martian"}', 'has type "martian"'),
+        ('{"type": "service_account"}', "cannot be used"),
+    ],
+)
+def test_broken_credential_files_are_explained(
+    content: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "creds.json"
+    path.write_text(content)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    result = invoke(*MODEL_ARGS, "--project", "my-proj")
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_missing_credentials_file_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "gone.json"))
+    result = invoke(*MODEL_ARGS, "--project", "my-proj")
+    assert result.exit_code == 1
+    assert f"$GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'gone.json'}" in result.stderr
+
+
+def test_a_refused_key_is_explained_without_the_server_text_secrets(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    secret = "ya29." + "s" * 40
+    google.fail_next(
+        "/token",
+        lambda call: json_reply(
+            400, {"error": "invalid_grant", "error_description": f"bad {secret}"}
+        ),
+    )
+    result = invoke(*MODEL_ARGS)
+    assert result.exit_code == 1
+    assert "answered HTTP 400 to the service account key (invalid_grant: bad …)" in result.stderr
+    assert secret not in result.stderr
+
+
+def test_a_token_endpoint_that_is_down_is_reported(service_account: Path) -> None:
+    info = json.loads(service_account.read_text())
+    info["token_uri"] = f"http://127.0.0.1:{closed_port()}/token"
+    service_account.write_text(json.dumps(info))
+    result = invoke(*MODEL_ARGS)
+    assert result.exit_code == 1
+    assert "could not connect to http://127.0.0.1:" in result.stderr
+
+
+def test_a_token_with_shell_syntax_is_refused(google: FakeGoogle, service_account: Path) -> None:
+    google.fail_next(
+        "/token",
+        lambda call: json_reply(200, {"access_token": "x';touch PWNED;'", "expires_in": 3600}),
+    )
+    result = invoke(*MODEL_ARGS)
+    assert result.exit_code == 1
+    assert "not an OAuth access token" in result.stderr
+    assert "PWNED" not in result.stderr
+    assert result.stdout == ""
+
+
+def _b64(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
