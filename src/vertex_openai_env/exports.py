@@ -1,0 +1,55 @@
+"""The variables to export: names and values, built from the base URL and the token."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputError, shown
+from .tokens import Token
+
+API_KEY = "OPENAI_API_KEY"
+BASE_URL = "OPENAI_BASE_URL"
+EXPIRES_AT = "VERTEX_OPENAI_TOKEN_EXPIRES_AT"
+API_BASE = "OPENAI_API_BASE"
+MODEL = "OPENAI_MODEL"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Which optional variables to set: the model's name (None: none) and OPENAI_API_BASE."""
+
+    model: str | None = MODEL
+    api_base: bool = False
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            return
+        if not _NAME.fullmatch(self.model):
+            raise InputError(f"{shown(self.model)} is not a valid environment variable name")
+        if self.model in (API_KEY, BASE_URL, EXPIRES_AT, API_BASE):
+            raise InputError(f"the model cannot be exported as {self.model}: that name is taken")
+
+    def all(self, with_model: bool = True) -> tuple[str, ...]:
+        """Every name these settings can set, in output order."""
+        names = [API_KEY, BASE_URL]
+        if with_model and self.model:
+            names.append(self.model)
+        names.append(EXPIRES_AT)
+        if self.api_base:
+            names.append(API_BASE)
+        return tuple(names)
+
+
+def variables(base_url: str, token: Token, model: str | None, names: Names) -> dict[str, str]:
+    """`{NAME: value}` for the exports, in a stable order."""
+    values = {
+        API_KEY: token.value,
+        BASE_URL: base_url,
+        EXPIRES_AT: token.expires_at(),
+        API_BASE: base_url,
+    }
+    if model is not None and names.model:
+        values[names.model] = model
+    return {name: values[name] for name in names.all(with_model=model is not None)}

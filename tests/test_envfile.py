@@ -1,0 +1,192 @@
+"""`.env` updates: our keys change, every other byte stays, modes are kept, writes are atomic."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from tests.conftest import as_other_user, invoke
+from tests.fake_google import FakeGoogle
+from vertex_openai_env import envfile
+from vertex_openai_env.errors import OutputError
+
+NEW = {"OPENAI_API_KEY": "ya29.new", "OPENAI_BASE_URL": "https://h/v1"}
+
+EXISTING = """\
+# Project settings
+export DATABASE_URL="postgres://localhost/db"   # inline comment
+
+OPENAI_API_KEY='ya29.old' # replaced
+  export OPENAI_BASE_URL=https://old
+MULTI="line one
+line two"
+not a valid line ===
+LAST=1"""
+
+
+def test_other_lines_survive_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text(EXISTING)
+    envfile.update(path, NEW)
+    assert (
+        path.read_text()
+        == """\
+# Project settings
+export DATABASE_URL="postgres://localhost/db"   # inline comment
+
+OPENAI_API_KEY='ya29.new'
+  export OPENAI_BASE_URL='https://h/v1'
+MULTI="line one
+line two"
+not a valid line ===
+LAST=1"""
+    )
+
+
+def test_missing_keys_are_appended_after_a_newline(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1")
+    envfile.update(path, NEW)
+    assert path.read_text() == "A=1\nOPENAI_API_KEY='ya29.new'\nOPENAI_BASE_URL='https://h/v1'\n"
+    assert dotenv_values(path) == {"A": "1", **NEW}
+
+
+def test_crlf_files_stay_crlf(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"A=1\r\nOPENAI_API_KEY=old\r\n")
+    envfile.update(path, NEW)
+    assert path.read_bytes() == (
+        b"A=1\r\nOPENAI_API_KEY='ya29.new'\r\nOPENAI_BASE_URL='https://h/v1'\r\n"
+    )
+
+
+def test_a_byte_order_mark_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("\ufeffA=1\n", encoding="utf-8")
+    envfile.update(path, NEW)
+    assert path.read_text(encoding="utf-8").startswith("\ufeffA=1\nOPENAI_API_KEY=")
+
+
+def test_every_duplicate_of_a_key_is_updated(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("OPENAI_API_KEY=a\nB=2\nOPENAI_API_KEY=b\n")
+    envfile.update(path, {"OPENAI_API_KEY": "c"})
+    assert path.read_text() == "OPENAI_API_KEY='c'\nB=2\nOPENAI_API_KEY='c'\n"
+
+
+def test_remove_deletes_only_our_lines(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("# keep\nOPENAI_API_KEY=a\n\nB=2\nexport OPENAI_BASE_URL=x\n")
+    envfile.remove(path, ("OPENAI_API_KEY", "OPENAI_BASE_URL"))
+    assert path.read_text() == "# keep\n\nB=2\n"
+
+
+def test_a_new_file_is_private_from_birth(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    assert envfile.update(path, NEW) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_existing_mode_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    path.chmod(0o640)
+    assert envfile.update(path, NEW) == 0o640
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_symlink_is_written_through_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "shared" / "real.env"
+    target.parent.mkdir()
+    target.write_text("A=1\n")
+    link = tmp_path / ".env"
+    link.symlink_to(target)
+    envfile.update(link, NEW)
+    assert link.is_symlink()
+    assert dotenv_values(target) == {"A": "1", **NEW}
+    assert sorted(p.name for p in target.parent.iterdir()) == ["real.env"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: p.mkdir(), "it is a folder"),
+        (lambda p: (p.write_text("A=1\n"), p.chmod(0o444)), "is read-only"),
+        (lambda p: p.write_bytes(b"A=\xff\xfe\n"), "is not UTF-8 text"),
+    ],
+)
+def test_unwritable_targets_are_refused_untouched(
+    setup: Callable[[Path], object], message: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    path = folder / ".env"
+    setup(path)
+    before = path.read_bytes() if path.is_file() else None
+    with pytest.raises(OutputError, match=message):
+        envfile.update(path, NEW)
+    if before is not None:
+        assert path.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [".env"]
+
+
+def test_a_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist"):
+        envfile.update(tmp_path / "nope" / ".env", NEW)
+
+
+def test_a_read_only_folder_is_refused(shared_tmp: Path) -> None:
+    folder = shared_tmp / "locked"
+    folder.mkdir()
+    path = folder / ".env"
+    path.write_text("A=1\n")
+    path.chmod(0o666)
+    folder.chmod(0o555)
+
+    def attempt() -> str:
+        try:
+            envfile.update(path, {"A": "2"})
+        except OutputError as exc:
+            return exc.message
+        return "written"
+
+    # Root may write anywhere: an ordinary user tries.
+    assert as_other_user(attempt).startswith(f"cannot write {path}: Permission denied")
+    assert path.read_text() == "A=1\n"
+    assert sorted(p.name for p in folder.iterdir()) == [".env"]
+
+
+def test_cli_writes_the_file_and_prints_nothing(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("KEEP=me\n")
+    result = invoke("--project", "my-proj", "--model", "gemini-2.5-flash", "--env-file", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    values = dotenv_values(path)
+    assert values["KEEP"] == "me"
+    assert google.valid(values["OPENAI_API_KEY"])
+    assert values["OPENAI_MODEL"] == "google/gemini-2.5-flash"
+
+
+def test_cli_warns_when_others_can_read_the_token(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("")
+    path.chmod(0o644)
+    result = invoke("--project", "my-proj", "--model", "m", "--env-file", str(path))
+    assert result.exit_code == 0
+    assert "readable by others (mode 0644)" in result.stderr
+
+
+def test_cli_refuses_env_file_with_another_format(tmp_path: Path) -> None:
+    result = invoke("--model", "m", "--env-file", str(tmp_path / ".env"), "--format", "sh")
+    assert result.exit_code == 2
+    assert "--env-file writes the dotenv format" in result.stderr
+    assert not (tmp_path / ".env").exists()
