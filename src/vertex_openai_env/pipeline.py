@@ -1,0 +1,68 @@
+"""From flags and environment to the variables to export: settings, token, names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from . import tokens
+from .exports import Names, variables
+from .settings import Flags, Settings, resolve
+from .tokens import CREDENTIAL_KINDS, Minted, TokenRequest
+
+
+@dataclass(frozen=True)
+class Exports:
+    """Resolved settings (project known), the token, and the variables they make."""
+
+    settings: Settings
+    minted: Minted
+    variables: dict[str, str]
+
+    def details(self) -> dict[str, Any]:
+        """What the JSON format adds beside the variables: expiry and every origin."""
+        credential = self.minted.credential
+        return {
+            "expires_at": self.minted.token.expires_at(),
+            "settings": {
+                name: {"value": value.value, "source": value.source}
+                for name, value in self.settings.origins().items()
+            },
+            "credentials": {
+                "type": credential.kind,
+                "account": credential.account,
+                "source": credential.origin,
+                "quota_project": credential.quota_project,
+            },
+        }
+
+    def describe(self) -> list[str]:
+        """Lines for --verbose: where each setting came from; never the token itself."""
+        lines = [
+            f"{name}: {value.value} ({value.origin()})"
+            for name, value in self.settings.origins().items()
+        ]
+        credential = self.minted.credential
+        account = f" {credential.account}" if credential.account else ""
+        kind = CREDENTIAL_KINDS.get(credential.kind, credential.kind)
+        lines.append(f"credentials: {kind}{account} (from {credential.origin})")
+        if credential.quota_project:
+            lines.append(f"quota project of the credentials: {credential.quota_project}")
+        minutes = (self.minted.token.expiry - datetime.now(timezone.utc)).total_seconds() // 60
+        lines.append(f"token: expires {self.minted.token.expires_at()} (in {minutes:.0f} min)")
+        lines.append(f"base URL: {self.settings.base_url()}")
+        return lines
+
+
+def prepare(
+    flags: Flags, request: TokenRequest, names: Names, environ: Mapping[str, str]
+) -> Exports:
+    """Resolve the settings, get a token, and build the variables to export."""
+    settings = resolve(flags, environ)
+    minted = tokens.fetch(request, environ)
+    settings = settings.with_credentials_project(minted.credential.project)
+    target = settings.target.value
+    model = target.id if target.kind == "model" else None
+    return Exports(settings, minted, variables(settings.base_url(), minted.token, model, names))
