@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,6 +45,7 @@ def evaluate(shell: str, text: str, names: Iterable[str], folder: Path) -> dict[
 def still_set(shell: str, setup: str, unset: str, names: Iterable[str], folder: Path) -> list[str]:
     """Source `setup`, then `unset`, in one real shell; return the names still set."""
     program = require(shell)
+    folder = Path(tempfile.mkdtemp(dir=folder))
     (folder / "setup").write_bytes(setup.encode())
     (folder / "unset").write_bytes(unset.encode())
     marker = folder / "still-set"
@@ -52,7 +54,7 @@ def still_set(shell: str, setup: str, unset: str, names: Iterable[str], folder: 
         _SOURCE[shell].format(script=folder / "unset"),
     ]
     lines += [_UNSET_CHECK[shell].format(name=name, out=f"{marker}.{name}") for name in names]
-    _run(program, lines, folder)
+    _run(program, [*lines, "true"], folder)
     return sorted(path.read_text().strip() for path in folder.glob("still-set.*"))
 
 

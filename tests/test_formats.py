@@ -5,16 +5,21 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from tests import readers
 from tests.conftest import cli_env, require
 from tests.fake_google import FakeGoogle
-from tests.shells import evaluate
+from tests.shells import evaluate, still_set
 from vertex_openai_env.errors import InputError
-from vertex_openai_env.formats import render
+from vertex_openai_env.formats import FORMAT_NAMES, github_env_block, render, render_unset
 
 HARD_VALUES = {
     "QUOTE": "it's",
@@ -30,16 +35,100 @@ HARD_VALUES = {
 }
 
 
-@pytest.mark.parametrize("shell", ["bash", "dash"])
-def test_sh_output_survives_real_shells_byte_for_byte(shell: str, tmp_path: Path) -> None:
-    values = evaluate(shell, render("sh", HARD_VALUES, {}), HARD_VALUES, tmp_path)
+SHELLS = [("bash", "sh"), ("dash", "sh"), ("zsh", "sh"), ("fish", "fish")]
+
+
+@pytest.mark.parametrize(("shell", "fmt"), SHELLS)
+def test_real_shells_read_back_every_value_byte_for_byte(
+    shell: str, fmt: str, tmp_path: Path
+) -> None:
+    values = evaluate(shell, render(fmt, HARD_VALUES, {}), HARD_VALUES, tmp_path)
     assert values == {name: value.encode() for name, value in HARD_VALUES.items()}
     assert not (tmp_path / "PWNED").exists()
 
 
-def test_sh_refuses_nul() -> None:
-    with pytest.raises(InputError, match="sh format cannot carry the value of X"):
-        render("sh", {"X": "a\0b"}, {})
+@pytest.mark.parametrize(("shell", "fmt"), SHELLS)
+def test_unset_really_unsets(shell: str, fmt: str, tmp_path: Path) -> None:
+    names = ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"]
+    setup = render(fmt, dict.fromkeys(names, "x"), {})
+    assert still_set(shell, setup, "", names, tmp_path) == sorted(names)
+    assert still_set(shell, setup, render_unset(fmt, names), names, tmp_path) == []
+
+
+# What each format documents it cannot carry: a value holding one of these is refused.
+CANNOT_CARRY = {
+    "sh": "\0",
+    "fish": "\0",
+    "powershell": "\0\n\r",
+    "cmd": "".join(map(chr, range(0x20))) + '\x7f"%!',
+    "dotenv": "".join(map(chr, range(0x20))) + "\x7f'\\$",
+    "docker": "\0\n\r",
+    "gitlab": "".join(map(chr, range(0x20))) + "\x7f$",
+    "github": "\0\r",
+}
+READERS: dict[str, Callable[[str], dict[str, str]]] = {
+    "dotenv": lambda text: dict(dotenv_values(stream=io.StringIO(text))),  # type: ignore[arg-type]
+    "docker": readers.docker_env_file,
+    "gitlab": readers.gitlab_dotenv,
+    "github": readers.github_env_file,
+    "powershell": readers.powershell_assignments,
+    "cmd": readers.cmd_assignments,
+    "json": lambda text: dict(json.loads(text)["env"]),
+}
+VALUES = st.text(
+    st.one_of(
+        st.sampled_from(list("'\"\\$`!%^&|;<>(){}[]*?~#= \t\n\r\0\x1b\u2018\u2019é東")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=24,
+)
+
+
+def rendered(fmt: str, value: str) -> str:
+    if fmt == "github":
+        return github_env_block("V", value, "ghadelimiter_test")
+    return render(fmt, {"V": value}, {})
+
+
+def refusal_is_documented(fmt: str, value: str) -> bool:
+    if set(value) & set(CANNOT_CARRY.get(fmt, "")):
+        return True
+    return fmt == "gitlab" and value != value.strip(" \t\n\v\f\r\0")
+
+
+def check_round_trip(fmt: str, value: str, read: Callable[[str], dict[str, str]]) -> None:
+    """Either a documented refusal, or text that `read` turns back into exactly `value`."""
+    assume("ghadelimiter_test" not in value)
+    if refusal_is_documented(fmt, value):
+        with pytest.raises(InputError, match=f"^the {fmt} format cannot carry the value of V"):
+            rendered(fmt, value)
+        return
+    assert read(rendered(fmt, value)) == {"V": value}
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+@given(value=VALUES)
+@settings(max_examples=300, deadline=None)
+def test_readers_turn_the_output_back_into_the_value(fmt: str, value: str) -> None:
+    check_round_trip(fmt, value, READERS[fmt])
+
+
+@pytest.mark.parametrize(("shell", "fmt"), SHELLS)
+@given(value=VALUES)
+@settings(max_examples=60, deadline=None)
+def test_real_shells_turn_the_output_back_into_the_value(shell: str, fmt: str, value: str) -> None:
+    def read(text: str) -> dict[str, str]:
+        with tempfile.TemporaryDirectory() as folder:
+            raw = evaluate(shell, text, ["V"], Path(folder))
+        return {name: data.decode("utf-8", "surrogateescape") for name, data in raw.items()}
+
+    check_round_trip(fmt, value, read)
+
+
+@pytest.mark.parametrize("fmt", ["dotenv", "docker", "gitlab", "json", "github"])
+def test_formats_that_cannot_unset_say_so(fmt: str) -> None:
+    with pytest.raises(InputError, match=f"the {fmt} format cannot unset variables"):
+        render_unset(fmt, ["A"])
 
 
 def test_dotenv_output_is_read_back_exactly_by_python_dotenv() -> None:
@@ -109,7 +198,7 @@ def test_a_failing_command_under_eval_runs_nothing(shell: str, tmp_path: Path) -
     assert not (tmp_path / "PWNED").exists()
 
 
-@pytest.mark.parametrize("fmt", ["sh", "dotenv", "json"])
+@pytest.mark.parametrize("fmt", [name for name in FORMAT_NAMES if name != "github"])
 def test_output_uses_lf_only(fmt: str, google: FakeGoogle, service_account: Path) -> None:
     result = subprocess.run(
         ["vertex-openai-env", "--project", "my-proj", "--model", "m", "--format", fmt],

@@ -12,7 +12,7 @@ import click
 
 from . import __version__
 from .errors import FAILURE_EXIT, VertexEnvError
-from .exports import MODEL, Names
+from .exports import API_KEY, MODEL, Names
 from .formats import FORMAT_NAMES
 from .settings import Flags
 from .tokens import TokenRequest, parse_scopes
@@ -137,7 +137,7 @@ def settings_options(command: F) -> F:
     "--format",
     "fmt",
     type=click.Choice(FORMAT_NAMES),
-    help="Output format.  [default: sh]",
+    help="Output format.  [default: your shell's, detected]",
 )
 @click.option(
     "--env-file",
@@ -153,6 +153,16 @@ def settings_options(command: F) -> F:
     help="Variable that receives the model ID.",
 )
 @click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
+@click.option(
+    "--unset",
+    is_flag=True,
+    help="Print the lines that remove the variables again (with --env-file: delete them).",
+)
+@click.option(
+    "--github-output",
+    is_flag=True,
+    help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
+)
 @click.option(
     "--openai-api-base",
     is_flag=True,
@@ -173,6 +183,8 @@ def main(
     env_file: Path | None,
     model_var: str,
     no_model_var: bool,
+    unset: bool,
+    github_output: bool,
     openai_api_base: bool,
 ) -> None:
     """Print OPENAI_API_KEY and OPENAI_BASE_URL for Google Vertex AI.
@@ -181,13 +193,20 @@ def main(
       eval "$(vertex-openai-env --project my-proj --location us-central1 --model gemini-2.5-flash)"
       vertex-openai-env --project my-proj --location us-central1 --endpoint 1234 --env-file .env
     """
-    from .pipeline import prepare
-
     if env_file is not None and fmt not in (None, "dotenv"):
         raise click.UsageError("--env-file writes the dotenv format; drop --format")
+    if github_output and fmt != "github":
+        raise click.UsageError("--github-output goes with --format github")
+    names = Names(model=None if no_model_var else model_var, api_base=openai_api_base)
+    fmt = "dotenv" if env_file else fmt or _detect_format(verbose)
+    if unset:
+        _unset(fmt, env_file, names)
+        return
+
+    from .pipeline import prepare
+
     flags = Flags(project, location, model, endpoint, api_version, api_endpoint)
     request = TokenRequest(scopes=parse_scopes(scopes), timeout=timeout)
-    names = Names(model=None if no_model_var else model_var, api_base=openai_api_base)
     exports = prepare(flags, request, names, os.environ)
     for note in exports.settings.notes:
         _note(note)
@@ -203,9 +222,35 @@ def main(
         if verbose:
             click.echo(f"{PROG}: wrote {', '.join(exports.variables)} to {env_file}", err=True)
         return
+    if fmt == "github":
+        from . import github
+
+        _emit(github.export(exports.variables, [API_KEY], os.environ, github_output))
+        return
     from .formats import render
 
-    _emit(render(fmt or "sh", exports.variables, exports.details()))
+    _emit(render(fmt, exports.variables, exports.details()))
+
+
+def _detect_format(verbose: bool) -> str:
+    from .shell_detect import detect
+
+    detected = detect(os.environ)
+    if verbose:
+        click.echo(f"{PROG}: format: {detected.format} ({detected.reason})", err=True)
+    return detected.format
+
+
+def _unset(fmt: str, env_file: Path | None, names: Names) -> None:
+    """Remove every variable the tool sets: from the shell (printed) or from a .env file."""
+    if env_file is None:
+        from .formats import render_unset
+
+        _emit(render_unset(fmt, names.all()))
+        return
+    from . import envfile
+
+    envfile.remove(env_file, names.all())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,7 @@ from pathlib import Path
 from dotenv.parser import parse_stream
 
 from .errors import OutputError, reason
-from .formats import dotenv_assign
+from .formats import assignment
 
 try:
     import fcntl
@@ -58,7 +58,9 @@ def merge(text: str, variables: Mapping[str, str | None]) -> str:
     if pending:
         if body and not body.endswith(("\n", "\r")):
             body += newline
-        body += "".join(dotenv_assign(name, value) + newline for name, value in pending.items())
+        body += "".join(
+            assignment("dotenv", name, value) + newline for name, value in pending.items()
+        )
     return bom + body
 
 
@@ -72,7 +74,8 @@ def _replaced(original: str, name: str, value: str | None) -> str:
     prefix = export.group(0) if export else ""
     match = _LINE_END.search(original)
     end = (match.group(1) if match else None) or ""
-    return f"{leading}{prefix}{dotenv_assign(name, value)}{end}"
+    line = assignment("dotenv", name, value)
+    return f"{leading}{prefix}{line}{end}"
 
 
 def _first_line_end(text: str) -> str:

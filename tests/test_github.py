@@ -1,0 +1,83 @@
+"""--format github: the token masked first, the variables appended to $GITHUB_ENV."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import invoke
+from tests.fake_google import FakeGoogle
+from tests.readers import github_env_file
+from vertex_openai_env import github
+
+ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
+
+
+@pytest.fixture
+def actions_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    env_file, output_file = tmp_path / "github_env", tmp_path / "github_output"
+    env_file.write_text("EARLIER=step\n")
+    output_file.write_text("")
+    monkeypatch.setenv("GITHUB_ENV", str(env_file))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output_file))
+    return env_file, output_file
+
+
+def test_token_is_masked_and_variables_reach_later_steps(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    env_file, output_file = actions_files
+    result = invoke(*ARGS, "--format", "github")
+    assert result.exit_code == 0, result.stderr
+    values = github_env_file(env_file.read_text())
+    token = values["OPENAI_API_KEY"]
+    assert google.valid(token)
+    assert result.stdout == f"::add-mask::{token}\n"
+    assert values["EARLIER"] == "step"
+    assert values["OPENAI_MODEL"] == "google/gemini-2.5-flash"
+    assert values["OPENAI_BASE_URL"].endswith("/locations/us-central1/endpoints/openapi")
+    assert output_file.read_text() == ""
+
+
+def test_each_entry_has_its_own_fresh_delimiter(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    env_file, _ = actions_files
+    invoke(*ARGS, "--format", "github")
+    delimiters = [
+        line.split("<<", 1)[1] for line in env_file.read_text().splitlines() if "<<" in line
+    ]
+    assert len(delimiters) == 4
+    assert len(set(delimiters)) == 4
+    assert all(d.startswith("ghadelimiter_") and len(d) > 30 for d in delimiters)
+
+
+def test_step_outputs_hold_everything_but_the_token(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    _, output_file = actions_files
+    result = invoke(*ARGS, "--format", "github", "--github-output")
+    assert result.exit_code == 0, result.stderr
+    outputs = github_env_file(output_file.read_text())
+    assert set(outputs) == {"OPENAI_BASE_URL", "OPENAI_MODEL", "VERTEX_OPENAI_TOKEN_EXPIRES_AT"}
+
+
+def test_a_delimiter_found_in_the_value_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen = iter(["clash", "fresh"])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(chosen))
+    assert github._delimiter("value with ghadelimiter_clash inside") == "ghadelimiter_fresh"
+
+
+def test_outside_actions_it_is_a_clear_error(google: FakeGoogle, service_account: Path) -> None:
+    result = invoke(*ARGS, "--format", "github")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--format github needs $GITHUB_ENV" in result.stderr
+
+
+def test_github_output_needs_the_github_format() -> None:
+    result = invoke(*ARGS, "--github-output")
+    assert result.exit_code == 2
+    assert "--github-output goes with --format github" in result.stderr
