@@ -75,6 +75,7 @@ class FakeGoogle:
     faults: dict[str, list[Callable[[Call], Reply | None]]] = field(default_factory=dict)
     chats: list[Call] = field(default_factory=list)
     max_impersonation_lifetime: int = 43200
+    iam_denied: set[str] = field(default_factory=set)
     endpoints: dict[str, list[Json]] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -143,6 +144,23 @@ class FakeGoogle:
         }
         path = folder / "service-account.json"
         path.write_text(json.dumps(info))
+        return path
+
+    def external_account_file(self, folder: Path, **extra: str) -> Path:
+        """A workload identity federation file: a subject token from a file, exchanged here."""
+        subject = folder / "oidc-token"
+        subject.write_text("eyJhbGciOiJSUzI1NiJ9.subject.signature")
+        config = {
+            "type": "external_account",
+            "audience": "//iam.googleapis.com/projects/123/locations/global"
+            "/workloadIdentityPools/pool/providers/github",
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": self.token_uri,
+            "credential_source": {"file": str(subject)},
+            **extra,
+        }
+        path = folder / "external-account.json"
+        path.write_text(json.dumps(config))
         return path
 
     def authorized_user_info(self) -> Json:
@@ -312,18 +330,16 @@ class FakeGoogle:
             return json_reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
         request = call.json()
         lifetime = int(str(request.get("lifetime", "3600s")).rstrip("s"))
+        if sa in self.iam_denied:
+            message = "Permission 'iam.serviceAccounts.getAccessToken' denied on resource"
+            return json_reply(403, iam_error(403, message, "PERMISSION_DENIED"))
         if lifetime > self.max_impersonation_lifetime:
-            return json_reply(
-                400,
-                {
-                    "error": {
-                        "code": 400,
-                        "message": "Lifetime exceeds the maximum allowed by the organization "
-                        "policy constraints/iam.allowServiceAccountCredentialLifetimeExtension",
-                        "status": "FAILED_PRECONDITION",
-                    }
-                },
+            message = (
+                f"Access tokens for service account {sa} can not have lifetimes of more than "
+                "1 hour. Use the Org Policy Constraint constraints/iam."
+                "allowServiceAccountCredentialLifetimeExtension to allow up to 12 hours."
             )
+            return json_reply(400, iam_error(400, message, "INVALID_ARGUMENT"))
         token, expiry = self.issue(lifetime)
         return json_reply(
             200, {"accessToken": token, "expireTime": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -375,6 +391,10 @@ class FakeGoogle:
 
 def json_reply(status: int, body: Json) -> Reply:
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
+
+
+def iam_error(code: int, message: str, status: str) -> Json:
+    return {"error": {"code": code, "message": message, "status": status}}
 
 
 def metadata_reply(body: bytes, content_type: str = "application/text") -> Reply:

@@ -146,23 +146,12 @@ def test_gcloud_adc_file_is_found_without_the_variable(google: FakeGoogle, tmp_p
 def test_workload_identity_federation_exchanges_the_subject_token(
     google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    subject = tmp_path / "oidc-token"
-    subject.write_text("eyJhbGciOiJSUzI1NiJ9.subject.sig")
-    config = {
-        "type": "external_account",
-        "audience": "//iam.googleapis.com/projects/123/locations/global"
-        "/workloadIdentityPools/pool/providers/github",
-        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        "token_url": google.token_uri,
-        "credential_source": {"file": str(subject)},
-    }
-    path = tmp_path / "wif.json"
-    path.write_text(json.dumps(config))
+    path = google.external_account_file(tmp_path)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
     result = invoke(*MODEL_ARGS, "--project", "my-proj")
     assert result.exit_code == 0, result.stderr
     exchange = next(call for call in google.calls if call.path == "/token").form()
-    assert exchange["subject_token"] == subject.read_text()
+    assert exchange["subject_token"] == (tmp_path / "oidc-token").read_text()
     assert exchange["scope"] == CLOUD_PLATFORM
     assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
 

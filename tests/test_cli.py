@@ -81,7 +81,7 @@ def test_verbose_says_where_each_setting_came_from_and_hides_the_token(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--projct", "x"], "Did you mean '--project'?"),
+        (["--projct", "x"], "Did you mean one of: '--project'"),
         (["--format", "yaml"], "Invalid value for '--format'"),
         (["--timeout", "0"], "Invalid value for '--timeout'"),
         (["--model", "m", "--endpoint", "1"], "--model and --endpoint exclude each other"),

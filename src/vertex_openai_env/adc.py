@@ -22,7 +22,8 @@ import google.auth
 import google.auth.credentials
 import google.auth.exceptions
 
-from .errors import CredentialsError, TokenSourceError, VertexEnvError, reason, shown
+from . import iam_errors, urls
+from .errors import CredentialsError, InputError, TokenSourceError, VertexEnvError, reason, shown
 from .gcloud_config import adc_path
 from .tokens import CREDENTIAL_KINDS, CredentialInfo, Minted, Token, TokenRequest, checked_token
 from .transport import BoundedRequest
@@ -61,14 +62,51 @@ def mint(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
     credentials = google.auth.credentials.with_scopes_if_required(
         found.credentials, list(request.scopes)
     )
+    info = replace(found.info, quota_project=request.quota_project or found.info.quota_project)
+    if request.impersonate:
+        credentials = _impersonating(found.credentials, request, environ)
+        info = replace(info, impersonating=request.impersonate[-1])
     started = datetime.now(timezone.utc)
-    refresh(credentials, found.info, http)
+    refresh(credentials, info, http)
     token = Token(
-        checked_token(credentials.token, CREDENTIAL_KINDS[found.info.kind]),
+        checked_token(credentials.token, CREDENTIAL_KINDS[info.kind]),
         _expiry(credentials.expiry, started),
     )
-    account = getattr(credentials, "service_account_email", None) or found.info.account
-    return Minted(token, replace(found.info, account=account or None))
+    account = getattr(found.credentials, "service_account_email", None) or info.account
+    if not request.impersonate:
+        account = getattr(credentials, "service_account_email", None) or account
+    return Minted(token, replace(info, account=account or None))
+
+
+def iam_endpoint(environ: Mapping[str, str], account: str) -> str | None:
+    """The generateAccessToken URL for `account` when gcloud's IAM override is set."""
+    override = environ.get("CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS")
+    if not override:
+        return None
+    try:
+        root = urls.api_root(override)
+    except InputError as exc:
+        raise InputError(
+            f"{exc.message} (from $CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS)"
+        ) from exc
+    return f"{root}/v1/projects/-/serviceAccounts/{account}:generateAccessToken"
+
+
+def _impersonating(
+    source: Credentials, request: TokenRequest, environ: Mapping[str, str]
+) -> Credentials:
+    from google.auth import impersonated_credentials
+
+    *delegates, target = request.impersonate
+    return impersonated_credentials.Credentials(
+        source_credentials=source,
+        target_principal=target,
+        target_scopes=list(request.scopes),
+        # IAM names each delegate by resource name, not by bare email.
+        delegates=[f"projects/-/serviceAccounts/{account}" for account in delegates] or None,
+        lifetime=request.lifetime or 3600,
+        iam_endpoint_override=iam_endpoint(environ, target),
+    )
 
 
 def discover(environ: Mapping[str, str], http: BoundedRequest) -> Found:
@@ -267,6 +305,8 @@ def _unreachable(http: BoundedRequest) -> VertexEnvError:
 def _refused(
     exc: google.auth.exceptions.RefreshError, info: CredentialInfo, http: BoundedRequest
 ) -> VertexEnvError:
+    if info.impersonating and http.last.url.endswith(":generateAccessToken"):
+        return _impersonation_refused(exc, info.impersonating, http)
     details = exc.args[1] if len(exc.args) > 1 else None
     if not isinstance(details, dict):
         return _garbled(info, http, exc)
@@ -282,6 +322,25 @@ def _refused(
         f"{_endpoint(http)} answered {status} to the {CREDENTIAL_KINDS[info.kind]}"
         + (f" ({said})" if said else ""),
         fix=_FIXES.get(info.kind, LOGIN),
+    )
+
+
+def _impersonation_refused(
+    exc: google.auth.exceptions.RefreshError, account: str, http: BoundedRequest
+) -> VertexEnvError:
+    """IAM said no: explain the usual reasons in a line, and nothing of the raw reply."""
+    try:
+        error = json.loads(exc.args[1])["error"]
+        message, status = str(error.get("message", "")), str(error.get("status", ""))
+    except (IndexError, TypeError, ValueError, KeyError, AttributeError):
+        message, status = "", ""
+    known = iam_errors.explain(f"{status} {message}", http.last.status, account)
+    if known:
+        return known
+    said = f" ({status}: {reason(message)})" if status or message else ""
+    return CredentialsError(
+        f"IAM answered HTTP {http.last.status} when impersonating {account}{said}",
+        fix=f"gcloud iam service-accounts describe {account}",
     )
 
 

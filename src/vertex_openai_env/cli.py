@@ -15,7 +15,6 @@ from .errors import FAILURE_EXIT, VertexEnvError
 from .exports import API_KEY, MODEL, Names
 from .formats import FORMAT_NAMES
 from .settings import Flags
-from .tokens import TokenRequest, parse_scopes
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROG = "vertex-openai-env"
@@ -109,6 +108,27 @@ def settings_options(command: F) -> F:
             help="Use this host or URL instead of Google's (Private Service Connect, proxies).",
         ),
         click.option(
+            "--token-source",
+            type=click.Choice(["google-auth", "gcloud"]),
+            help="Where the token comes from.  [default: google-auth]",
+        ),
+        click.option(
+            "--impersonate-service-account",
+            "impersonate",
+            metavar="SA_EMAIL",
+            help="Get a token for this service account (a,b,c: a delegation chain).",
+        ),
+        click.option(
+            "--lifetime",
+            metavar="DURATION",
+            help="Token lifetime with impersonation: 90m, 12h, 3600 (at most 12h).",
+        ),
+        click.option(
+            "--quota-project",
+            metavar="PROJECT_ID",
+            help="Project billed for the tool's own API calls (endpoints, check).",
+        ),
+        click.option(
             "--scopes",
             multiple=True,
             metavar="SCOPES",
@@ -176,6 +196,10 @@ def main(
     endpoint: str | None,
     api_version: str | None,
     api_endpoint: str | None,
+    token_source: str | None,
+    impersonate: str | None,
+    lifetime: str | None,
+    quota_project: str | None,
     scopes: tuple[str, ...],
     timeout: float,
     verbose: bool,
@@ -205,9 +229,21 @@ def main(
 
     from .pipeline import prepare
 
-    flags = Flags(project, location, model, endpoint, api_version, api_endpoint)
-    request = TokenRequest(scopes=parse_scopes(scopes), timeout=timeout)
-    exports = prepare(flags, request, names, os.environ)
+    flags = Flags(
+        project,
+        location,
+        model,
+        endpoint,
+        api_version,
+        api_endpoint,
+        token_source,
+        impersonate,
+        lifetime,
+        quota_project,
+        scopes,
+        timeout,
+    )
+    exports = prepare(flags, names, os.environ)
     for note in exports.settings.notes:
         _note(note)
     if verbose:

@@ -10,7 +10,7 @@ from typing import Any
 from . import tokens
 from .exports import Names, variables
 from .settings import Flags, Settings, resolve
-from .tokens import CREDENTIAL_KINDS, Minted, TokenRequest
+from .tokens import CREDENTIAL_KINDS, Minted
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,9 @@ class Exports:
         account = f" {credential.account}" if credential.account else ""
         kind = CREDENTIAL_KINDS.get(credential.kind, credential.kind)
         lines.append(f"credentials: {kind}{account} (from {credential.origin})")
-        if credential.quota_project:
+        if credential.impersonating:
+            lines.append(f"impersonating: {credential.impersonating}")
+        if credential.quota_project and "quota_project" not in self.settings.token_origins:
             lines.append(f"quota project of the credentials: {credential.quota_project}")
         minutes = (self.minted.token.expiry - datetime.now(timezone.utc)).total_seconds() // 60
         lines.append(f"token: expires {self.minted.token.expires_at()} (in {minutes:.0f} min)")
@@ -56,12 +58,10 @@ class Exports:
         return lines
 
 
-def prepare(
-    flags: Flags, request: TokenRequest, names: Names, environ: Mapping[str, str]
-) -> Exports:
+def prepare(flags: Flags, names: Names, environ: Mapping[str, str]) -> Exports:
     """Resolve the settings, get a token, and build the variables to export."""
     settings = resolve(flags, environ)
-    minted = tokens.fetch(request, environ)
+    minted = tokens.fetch(settings.token, environ)
     settings = settings.with_credentials_project(minted.credential.project)
     target = settings.target.value
     model = target.id if target.kind == "model" else None

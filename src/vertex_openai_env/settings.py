@@ -1,20 +1,26 @@
-"""Resolving project, location and target from flags, environment and gcloud, with origins."""
+"""Resolving every setting from flags, environment and gcloud's files, with its origin."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from . import urls
-from .errors import InputError
-from .gcloud_config import active_config
+from .durations import parse_duration, spoken
+from .errors import InputError, shown
+from .gcloud_config import GcloudConfig, active_config
+from .tokens import CLOUD_PLATFORM, TokenRequest
 
 T = TypeVar("T")
 Candidate = tuple[str, Callable[[], "str | None"]]
 
 ENV_PREFIX = "VERTEX_OPENAI_ENV_"
+TOKEN_SOURCES = ("google-auth", "gcloud")
+MAX_LIFETIME = 12 * 3600
+_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}@[a-z0-9][a-z0-9.-]*\.[a-z]{2,}|[0-9]{1,30}")
 
 
 @dataclass(frozen=True)
@@ -39,17 +45,25 @@ class Flags:
     endpoint: str | None = None
     api_version: str | None = None
     api_endpoint: str | None = None
+    token_source: str | None = None
+    impersonate: str | None = None
+    lifetime: str | None = None
+    quota_project: str | None = None
+    scopes: tuple[str, ...] = ()
+    timeout: float = 10.0
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides the base URL, each value with its origin."""
+    """Everything that decides the base URL and the token, each value with its origin."""
 
     project: Sourced[str] | None
     location: Sourced[str]
     target: Sourced[urls.Target]
     api_version: Sourced[str]
     api_root: Sourced[str] | None
+    token: TokenRequest = field(default_factory=TokenRequest)
+    token_origins: Mapping[str, Sourced[str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def with_credentials_project(self, project: str | None) -> Settings:
@@ -85,44 +99,52 @@ class Settings:
             self.target.value.kind: Sourced(self.target.value.id, self.target.source),
             "api_version": self.api_version,
             "api_endpoint": self.api_root,
+            **self.token_origins,
         }
         return {name: value for name, value in shown.items() if value is not None}
 
 
-def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
-    """Resolve every setting by the precedence of SPEC §3, validating as it goes."""
-    gcloud = cache(lambda: active_config(environ))
+class _Sources:
+    """Candidate values by origin; gcloud's files are read only if a lookup reaches them."""
 
-    def env(name: str) -> Candidate:
-        return f"${name}", lambda: environ.get(name) or None
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
 
-    def gcloud_property(key: str) -> Candidate:
-        def value() -> str | None:
-            return gcloud().get(key)
+    @cached_property
+    def gcloud(self) -> GcloudConfig:
+        return active_config(self.environ)
 
-        return f"gcloud config {key}", value
-
-    def flag(name: str, value: str | None) -> Candidate:
+    def flag(self, name: str, value: str | None) -> Candidate:
         return f"--{name}", lambda: value
 
+    def env(self, name: str) -> Candidate:
+        return f"${name}", lambda: self.environ.get(name) or None
+
+    def gcloud_property(self, key: str) -> Candidate:
+        return f"gcloud config {key}", lambda: self.gcloud.get(key)
+
+
+def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
+    """Resolve every setting by the precedence of SPEC §3, validating as it goes."""
+    sources = _Sources(environ)
     target = _resolve_target(flags, environ)
     project = _first(
         (
-            flag("project", flags.project),
-            env(ENV_PREFIX + "PROJECT"),
-            env("GOOGLE_CLOUD_PROJECT"),
-            env("CLOUDSDK_CORE_PROJECT"),
-            gcloud_property("core/project"),
+            sources.flag("project", flags.project),
+            sources.env(ENV_PREFIX + "PROJECT"),
+            sources.env("GOOGLE_CLOUD_PROJECT"),
+            sources.env("CLOUDSDK_CORE_PROJECT"),
+            sources.gcloud_property("core/project"),
         ),
         urls.check_project,
     )
     location = _first(
         (
-            flag("location", flags.location),
-            env(ENV_PREFIX + "LOCATION"),
-            env("GOOGLE_CLOUD_LOCATION"),
-            env("CLOUDSDK_AI_REGION"),
-            gcloud_property("ai/region"),
+            sources.flag("location", flags.location),
+            sources.env(ENV_PREFIX + "LOCATION"),
+            sources.env("GOOGLE_CLOUD_LOCATION"),
+            sources.env("CLOUDSDK_AI_REGION"),
+            sources.gcloud_property("ai/region"),
         ),
         urls.check_location,
     )
@@ -139,14 +161,117 @@ def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
             notes.append(note)
     urls.check_target_location(target.value, location.value)
     api_version = _first(
-        (flag("api-version", flags.api_version), env(ENV_PREFIX + "API_VERSION")),
+        (
+            sources.flag("api-version", flags.api_version),
+            sources.env(ENV_PREFIX + "API_VERSION"),
+        ),
         urls.check_api_version,
     ) or Sourced(urls.DEFAULT_API_VERSION, "default")
     api_root = _first(
-        (flag("api-endpoint", flags.api_endpoint), env(ENV_PREFIX + "API_ENDPOINT")),
+        (
+            sources.flag("api-endpoint", flags.api_endpoint),
+            sources.env(ENV_PREFIX + "API_ENDPOINT"),
+        ),
         urls.api_root,
     )
-    return Settings(project, location, target, api_version, api_root, tuple(notes))
+    token, token_origins = _resolve_token(flags, sources)
+    return Settings(
+        project, location, target, api_version, api_root, token, token_origins, tuple(notes)
+    )
+
+
+def _resolve_token(flags: Flags, sources: _Sources) -> tuple[TokenRequest, dict[str, Sourced[str]]]:
+    """The token source, impersonation chain, lifetime and quota project (SPEC §4)."""
+    source = _first(
+        (
+            sources.flag("token-source", flags.token_source),
+            sources.env(ENV_PREFIX + "TOKEN_SOURCE"),
+        ),
+        _check_token_source,
+    ) or Sourced("google-auth", "default")
+    impersonate = _first(
+        (
+            sources.flag("impersonate-service-account", flags.impersonate),
+            sources.env("CLOUDSDK_AUTH_IMPERSONATE_SERVICE_ACCOUNT"),
+            sources.gcloud_property("auth/impersonate_service_account"),
+        ),
+        _check_accounts,
+    )
+    quota_project = _first(
+        (
+            sources.flag("quota-project", flags.quota_project),
+            sources.env("GOOGLE_CLOUD_QUOTA_PROJECT"),
+            sources.gcloud_property("billing/quota_project"),
+        ),
+        urls.check_project,
+    )
+    lifetime = None
+    if flags.lifetime is not None:
+        lifetime = _check_lifetime(parse_duration(flags.lifetime, "--lifetime"), impersonate)
+    request = TokenRequest(
+        source=source.value,
+        scopes=_parse_scopes(flags.scopes),
+        impersonate=tuple(impersonate.value.split(",")) if impersonate else (),
+        lifetime=lifetime,
+        quota_project=quota_project.value if quota_project else None,
+        timeout=flags.timeout,
+    )
+    origins = {"token_source": source}
+    if impersonate:
+        origins["impersonate_service_account"] = impersonate
+    if quota_project:
+        origins["quota_project"] = quota_project
+    return request, origins
+
+
+def _check_token_source(value: str) -> str:
+    if value in TOKEN_SOURCES:
+        return value
+    raise InputError(f"token source {shown(value)} is not one of {', '.join(TOKEN_SOURCES)}")
+
+
+def _check_accounts(value: str) -> str:
+    """A service account, or a comma-separated delegation chain ending in the target."""
+    for account in value.split(","):
+        if not _ACCOUNT.fullmatch(account):
+            raise InputError(
+                f"service account {shown(account)} is not a service-account email "
+                "(such as vertex@my-proj.iam.gserviceaccount.com)"
+            )
+    return value
+
+
+def _check_lifetime(seconds: int, impersonate: Sourced[str] | None) -> int:
+    if impersonate is None:
+        raise InputError(
+            f"--lifetime {spoken(seconds)} needs --impersonate-service-account: only tokens "
+            "of impersonated service accounts have a chosen lifetime; others last 1h",
+            fix="vertex-openai-env --impersonate-service-account SA_EMAIL --lifetime 12h ...",
+        )
+    if not 60 <= seconds <= MAX_LIFETIME:
+        raise InputError(f"--lifetime {spoken(seconds)} is outside 1m to 12h")
+    return seconds
+
+
+_SCOPE_PREFIX = "https://www.googleapis.com/auth/"
+_SCOPE = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)+")
+_SHORT_SCOPE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+
+def _parse_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Scopes from `--scopes` (repeatable, comma-separated); `cloud-platform` means its URL."""
+    scopes: list[str] = []
+    for item in (part.strip() for value in values for part in value.split(",")):
+        if _SHORT_SCOPE.fullmatch(item):
+            item = _SCOPE_PREFIX + item
+        if not _SCOPE.fullmatch(item):
+            raise InputError(
+                f"scope {shown(item)} is not an OAuth scope "
+                f"(a URL such as {CLOUD_PLATFORM}, or its last part)"
+            )
+        if item not in scopes:
+            scopes.append(item)
+    return tuple(scopes) or (CLOUD_PLATFORM,)
 
 
 def _resolve_target(flags: Flags, environ: Mapping[str, str]) -> Sourced[urls.Target]:

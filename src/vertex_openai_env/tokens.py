@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .errors import InputError, TokenSourceError, shown
+from .errors import TokenSourceError
 
 CREDENTIAL_KINDS = {
     "authorized_user": "user credentials",
@@ -21,11 +21,9 @@ CREDENTIAL_KINDS = {
     "impersonated_service_account": "impersonated service account",
     "gdch_service_account": "GDCH service account",
     "metadata_server": "metadata server",
+    "gcloud": "gcloud application-default credentials",
 }
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
-_SCOPE_PREFIX = "https://www.googleapis.com/auth/"
-_SCOPE = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)+")
-_SHORT_SCOPE = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # RFC 6750 b64token: anything else in a "token" is refused before it can reach a shell.
 _TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 
@@ -51,6 +49,7 @@ class CredentialInfo:
     account: str | None = None
     project: str | None = None
     quota_project: str | None = None
+    impersonating: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,26 +62,14 @@ class Minted:
 
 @dataclass(frozen=True)
 class TokenRequest:
-    """Everything that decides which token comes back."""
+    """Everything that decides which token comes back, and how long to wait for it."""
 
+    source: str = "google-auth"
     scopes: tuple[str, ...] = (CLOUD_PLATFORM,)
+    impersonate: tuple[str, ...] = ()  # a delegation chain: the target comes last
+    lifetime: int | None = None
+    quota_project: str | None = None
     timeout: float = 10.0
-
-
-def parse_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Scopes from `--scopes` (repeatable, comma-separated); `cloud-platform` means its URL."""
-    scopes: list[str] = []
-    for item in (part.strip() for value in values for part in value.split(",")):
-        if _SHORT_SCOPE.fullmatch(item):
-            item = _SCOPE_PREFIX + item
-        if not _SCOPE.fullmatch(item):
-            raise InputError(
-                f"scope {shown(item)} is not an OAuth scope "
-                f"(a URL such as {CLOUD_PLATFORM}, or its last part)"
-            )
-        if item not in scopes:
-            scopes.append(item)
-    return tuple(scopes) or (CLOUD_PLATFORM,)
 
 
 def checked_token(value: object, source: str) -> str:
@@ -95,7 +82,11 @@ def checked_token(value: object, source: str) -> str:
 
 
 def fetch(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
-    """Get a fresh token from Application Default Credentials."""
+    """Get a fresh token from the requested source."""
+    if request.source == "gcloud":
+        from . import gcloud_token
+
+        return gcloud_token.mint(request, environ)
     from . import adc
 
     return adc.mint(request, environ)
