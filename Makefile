@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo clean
+.PHONY: test lint demo bench generated clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo
+
+# Timings as ratios against gcloud and `python -c pass` in the same run (needs gcloud).
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+# Rewrite the files generated from the CLI's definitions (the tests check them).
+generated: $(STAMP)
+	$(BIN)/python -m tests.generate
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -62,3 +66,40 @@ def _run(program: str, lines: list[str], folder: Path) -> None:
     subprocess.run(
         [program, "-c", "\n".join(lines)], cwd=folder, check=True, timeout=30, capture_output=True
     )
+
+
+def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], folder: Path) -> None:
+    """Type `lines` into a real interactive `shell` on a terminal, its rc file holding `rc`.
+
+    Prompts (and so prompt hooks) come between the lines, as for a person typing.
+    """
+    program = require(shell)
+    env = {**env, "TERM": "dumb", "HOME": str(folder)}
+    if shell == "bash":
+        (folder / ".bashrc").write_text(rc)
+        argv = [program, "--noprofile", "--rcfile", str(folder / ".bashrc"), "-i"]
+    elif shell == "zsh":
+        (folder / ".zshrc").write_text(rc)
+        env["ZDOTDIR"] = str(folder)
+        argv = [program, "-i"]
+    else:
+        (folder / "fish").mkdir(exist_ok=True)
+        (folder / "fish" / "config.fish").write_text(rc)
+        env["XDG_CONFIG_HOME"] = str(folder)
+        argv = [program, "-i"]
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes the shell at once
+        os.chdir(folder)
+        os.execve(program, argv, env)  # noqa: S606 - a shell under test, no shell needed
+    os.write(terminal, ("\n".join([*lines, "exit"]) + "\n").encode())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 0.2)
+        try:
+            if ready and not os.read(terminal, 65536):
+                break
+        except OSError:  # the shell has gone and the terminal with it
+            break
+    os.close(terminal)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, f"{shell} exited with {status}"

@@ -44,8 +44,10 @@ def every_source(gcloud: Path) -> tuple[Flags, dict[str, str]]:
 
 def _without(flags: Flags, environ: dict[str, str], gcloud: Path, source: str) -> Flags:
     """Remove one source from the setup built by every_source."""
-    if source.startswith("--"):
-        return Flags(**{**flags.__dict__, source[2:]: None})
+    if source == "--project":
+        return flags._replace(project=None)
+    if source == "--location":
+        return flags._replace(location=None)
     if source.startswith("$"):
         del environ[source[1:]]
     else:
@@ -95,9 +97,9 @@ def test_endpoints_have_no_default_location() -> None:
 def test_target_flags_beat_target_variables() -> None:
     environ = {"VERTEX_OPENAI_ENV_ENDPOINT": "999", "VERTEX_OPENAI_ENV_LOCATION": "us-central1"}
     settings = resolve(Flags(project="my-proj", model="gemini-2.5-pro"), environ)
-    assert settings.target.value.id == "google/gemini-2.5-pro"
+    assert settings.target.id == "google/gemini-2.5-pro"
     settings = resolve(Flags(project="my-proj"), environ)
-    assert (settings.target.value.kind, settings.target.source) == (
+    assert (settings.target.kind, settings.target_source) == (
         "endpoint",
         "$VERTEX_OPENAI_ENV_ENDPOINT",
     )

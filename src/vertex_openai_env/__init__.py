@@ -1,3 +1,23 @@
-"""Point any OpenAI SDK at Google Vertex AI: OPENAI_API_KEY and OPENAI_BASE_URL, kept fresh."""
+"""Point any OpenAI SDK at Google Vertex AI: OPENAI_API_KEY and OPENAI_BASE_URL, kept fresh.
+
+The command line is `vertex-openai-env`; for Python programs, `TokenProvider` and `base_url`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+__all__ = ["TokenProvider", "base_url"]
+
+if TYPE_CHECKING:
+    from .api import TokenProvider, base_url
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that the command line starts without the API's imports.
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

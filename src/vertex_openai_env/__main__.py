@@ -1,5 +1,5 @@
 """`python -m vertex_openai_env`: the same as the `vertex-openai-env` command."""
 
-from .cli import main
+from .launch import main
 
 main()

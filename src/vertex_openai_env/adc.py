@@ -12,7 +12,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -62,10 +62,10 @@ def mint(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
     credentials = google.auth.credentials.with_scopes_if_required(
         found.credentials, list(request.scopes)
     )
-    info = replace(found.info, quota_project=request.quota_project or found.info.quota_project)
+    info = found.info._replace(quota_project=request.quota_project or found.info.quota_project)
     if request.impersonate:
         credentials = _impersonating(found.credentials, request, environ)
-        info = replace(info, impersonating=request.impersonate[-1])
+        info = info._replace(impersonating=request.impersonate[-1])
     started = datetime.now(timezone.utc)
     refresh(credentials, info, http)
     token = Token(
@@ -75,7 +75,7 @@ def mint(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
     account = getattr(found.credentials, "service_account_email", None) or info.account
     if not request.impersonate:
         account = getattr(credentials, "service_account_email", None) or account
-    return Minted(token, replace(info, account=account or None))
+    return Minted(token, info._replace(account=account or None))
 
 
 def iam_endpoint(environ: Mapping[str, str], account: str) -> str | None:

@@ -6,18 +6,22 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
-from . import __version__
+from . import __version__, console
+from .console import PROG
 from .errors import FAILURE_EXIT, VertexEnvError
 from .exports import API_KEY, MODEL, Names
 from .formats import FORMAT_NAMES
 from .settings import Flags
 
+if TYPE_CHECKING:
+    from .pipeline import Exports, Job
+
 F = TypeVar("F", bound=Callable[..., Any])
-PROG = "vertex-openai-env"
 
 
 class Cli(click.Group):
@@ -56,103 +60,117 @@ class Cli(click.Group):
 
 
 def _fail(message: str, fix: str | None, status: int) -> NoReturn:
-    click.echo(f"{PROG}: error: {_one_line(message)}", err=True)
-    if fix:
-        click.echo(f"  fix: {_one_line(fix)}", err=True)
+    console.error(message, fix)
     sys.exit(status)
 
 
-def _one_line(text: str) -> str:
-    """Whitespace collapsed and control characters escaped: a message cannot reshape a terminal."""
-    flat = " ".join(text.split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)
+def _options(*options: Callable[[F], F]) -> Callable[[F], F]:
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
 
 
-def _emit(text: str) -> None:
-    """Write the result to stdout in one piece, as UTF-8 with LF line ends on every platform."""
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
+settings_options = _options(
+    click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID."),
+    click.option(
+        "--location",
+        metavar="LOCATION",
+        help="global, us, eu or a region such as us-central1 (models default to global).",
+    ),
+    click.option(
+        "--model",
+        metavar="MODEL_ID",
+        help="A Google-managed or Model Garden model, such as gemini-2.5-flash.",
+    ),
+    click.option(
+        "--endpoint",
+        metavar="ENDPOINT_ID",
+        help="The ID of a Vertex endpoint serving a model you deployed.",
+    ),
+    click.option(
+        "--api-version",
+        type=click.Choice(["v1beta1", "v1"]),
+        help="Vertex API version in the URL.  [default: v1beta1]",
+    ),
+    click.option(
+        "--api-endpoint",
+        metavar="HOST_OR_URL",
+        help="Use this host or URL instead of Google's (Private Service Connect, proxies).",
+    ),
+    click.option(
+        "--token-source",
+        type=click.Choice(["google-auth", "gcloud"]),
+        help="Where the token comes from.  [default: google-auth]",
+    ),
+    click.option(
+        "--impersonate-service-account",
+        "impersonate",
+        metavar="SA_EMAIL",
+        help="Get a token for this service account (a,b,c: a delegation chain).",
+    ),
+    click.option(
+        "--lifetime",
+        metavar="DURATION",
+        help="Token lifetime with impersonation: 90m, 12h, 3600 (at most 12h).",
+    ),
+    click.option(
+        "--quota-project",
+        metavar="PROJECT_ID",
+        help="Project billed for the tool's own API calls (endpoints, check).",
+    ),
+    click.option(
+        "--scopes",
+        multiple=True,
+        metavar="SCOPES",
+        help="OAuth scopes, comma-separated.  [default: cloud-platform]",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Give up on any network request, or on gcloud, after this long.",
+    ),
+    click.option(
+        "--min-valid",
+        default="5m",
+        show_default=True,
+        metavar="DURATION",
+        help="Reuse a cached token only while it stays valid this long.",
+    ),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write the token cache."),
+    click.option(
+        "-v", "--verbose", is_flag=True, help="Say on stderr where each setting came from."
+    ),
+)
+
+naming_options = _options(
+    click.option(
+        "--model-var",
+        default=MODEL,
+        show_default=True,
+        metavar="NAME",
+        help="Variable that receives the model ID.",
+    ),
+    click.option("--no-model-var", is_flag=True, help="Do not export the model ID."),
+    click.option(
+        "--openai-api-base",
+        is_flag=True,
+        help="Also export OPENAI_API_BASE (read by LangChain, LiteLLM, aider).",
+    ),
+)
+
+_EXPORT_ONLY = ("fmt", "env_file", "watch", "unset", "github_output", "hook_deadline")
 
 
-def _note(message: str) -> None:
-    click.echo(f"{PROG}: note: {message}", err=True)
-
-
-def settings_options(command: F) -> F:
-    """Options that choose the project, location, target and token."""
-    options = [
-        click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID."),
-        click.option(
-            "--location",
-            metavar="LOCATION",
-            help="global, us, eu or a region such as us-central1 (models default to global).",
-        ),
-        click.option(
-            "--model",
-            metavar="MODEL_ID",
-            help="A Google-managed or Model Garden model, such as gemini-2.5-flash.",
-        ),
-        click.option(
-            "--endpoint",
-            metavar="ENDPOINT_ID",
-            help="The ID of a Vertex endpoint serving a model you deployed.",
-        ),
-        click.option(
-            "--api-version",
-            type=click.Choice(["v1beta1", "v1"]),
-            help="Vertex API version in the URL.  [default: v1beta1]",
-        ),
-        click.option(
-            "--api-endpoint",
-            metavar="HOST_OR_URL",
-            help="Use this host or URL instead of Google's (Private Service Connect, proxies).",
-        ),
-        click.option(
-            "--token-source",
-            type=click.Choice(["google-auth", "gcloud"]),
-            help="Where the token comes from.  [default: google-auth]",
-        ),
-        click.option(
-            "--impersonate-service-account",
-            "impersonate",
-            metavar="SA_EMAIL",
-            help="Get a token for this service account (a,b,c: a delegation chain).",
-        ),
-        click.option(
-            "--lifetime",
-            metavar="DURATION",
-            help="Token lifetime with impersonation: 90m, 12h, 3600 (at most 12h).",
-        ),
-        click.option(
-            "--quota-project",
-            metavar="PROJECT_ID",
-            help="Project billed for the tool's own API calls (endpoints, check).",
-        ),
-        click.option(
-            "--scopes",
-            multiple=True,
-            metavar="SCOPES",
-            help="OAuth scopes, comma-separated.  [default: cloud-platform]",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0.1),
-            default=10.0,
-            show_default=True,
-            metavar="SECONDS",
-            help="Give up on any network request after this long.",
-        ),
-        click.option(
-            "-v", "--verbose", is_flag=True, help="Say on stderr where each setting came from."
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-@click.group(cls=Cli, invoke_without_command=True, context_settings={"max_content_width": 100})
+# Help is wrapped at 80 columns at most, the width of the pre-rendered page (see launch.py).
+@click.group(cls=Cli, invoke_without_command=True, context_settings={"max_content_width": 80})
 @settings_options
+@naming_options
 @click.option(
     "--format",
     "fmt",
@@ -166,13 +184,10 @@ def settings_options(command: F) -> F:
     help="Update these variables in a .env file instead of printing them.",
 )
 @click.option(
-    "--model-var",
-    default=MODEL,
-    show_default=True,
-    metavar="NAME",
-    help="Variable that receives the model ID.",
+    "--watch",
+    is_flag=True,
+    help="With --env-file: keep running and rewrite the file before each expiry.",
 )
-@click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
 @click.option(
     "--unset",
     is_flag=True,
@@ -183,89 +198,178 @@ def settings_options(command: F) -> F:
     is_flag=True,
     help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
 )
-@click.option(
-    "--openai-api-base",
-    is_flag=True,
-    help="Also export OPENAI_API_BASE (read by LangChain, LiteLLM, aider).",
-)
+@click.option("--hook-deadline", is_flag=True, hidden=True)
 @click.version_option(__version__, prog_name=PROG)
-def main(
-    project: str | None,
-    location: str | None,
-    model: str | None,
-    endpoint: str | None,
-    api_version: str | None,
-    api_endpoint: str | None,
-    token_source: str | None,
-    impersonate: str | None,
-    lifetime: str | None,
-    quota_project: str | None,
-    scopes: tuple[str, ...],
-    timeout: float,
-    verbose: bool,
-    fmt: str | None,
-    env_file: Path | None,
-    model_var: str,
-    no_model_var: bool,
-    unset: bool,
-    github_output: bool,
-    openai_api_base: bool,
-) -> None:
+@click.pass_context
+def main(ctx: click.Context, /, **options: Any) -> None:
     """Print OPENAI_API_KEY and OPENAI_BASE_URL for Google Vertex AI.
 
     \b
       eval "$(vertex-openai-env --project my-proj --location us-central1 --model gemini-2.5-flash)"
-      vertex-openai-env --project my-proj --location us-central1 --endpoint 1234 --env-file .env
+      vertex-openai-env --location us-central1 --endpoint 1234 --env-file .env
+      vertex-openai-env --model gemini-2.5-flash exec -- python app.py
     """
+    if ctx.invoked_subcommand is not None:
+        given = [name for name in _EXPORT_ONLY if _given(ctx, name)]
+        if given:
+            option = "--format" if given[0] == "fmt" else "--" + given[0].replace("_", "-")
+            raise click.UsageError(f"{option} applies to printing the variables, not to commands")
+        return
+    _export(ctx, options)
+
+
+def _export(ctx: click.Context, options: dict[str, Any]) -> None:
+    env_file: Path | None = options["env_file"]
+    fmt: str | None = options["fmt"]
     if env_file is not None and fmt not in (None, "dotenv"):
         raise click.UsageError("--env-file writes the dotenv format; drop --format")
-    if github_output and fmt != "github":
+    if options["github_output"] and fmt != "github":
         raise click.UsageError("--github-output goes with --format github")
-    names = Names(model=None if no_model_var else model_var, api_base=openai_api_base)
-    fmt = "dotenv" if env_file else fmt or _detect_format(verbose)
-    if unset:
+    if options["watch"] and env_file is None:
+        raise click.UsageError("--watch keeps a file fresh: give --env-file PATH")
+    fmt = "dotenv" if env_file else fmt or _detect_format(options["verbose"])
+    names = _names(options)
+    if options["unset"]:
         _unset(fmt, env_file, names)
         return
+    from . import pipeline
 
-    from .pipeline import prepare
-
-    flags = Flags(
-        project,
-        location,
-        model,
-        endpoint,
-        api_version,
-        api_endpoint,
-        token_source,
-        impersonate,
-        lifetime,
-        quota_project,
-        scopes,
-        timeout,
-    )
-    exports = prepare(flags, names, os.environ)
-    for note in exports.settings.notes:
-        _note(note)
-    if verbose:
-        for line in exports.describe():
-            click.echo(f"{PROG}: {line}", err=True)
+    job = pipeline.Job(_flags(ctx), names, _min_valid(options), not options["no_cache"])
     if env_file is not None:
-        from . import envfile
+        if options["watch"]:
+            from .watch import watch
 
-        mode = envfile.update(env_file, exports.variables)
-        if mode & 0o077:
-            _note(f"{env_file} is readable by others (mode {mode:04o}): chmod 600 {env_file}")
-        if verbose:
-            click.echo(f"{PROG}: wrote {', '.join(exports.variables)} to {env_file}", err=True)
+            watch(
+                lambda: _write_env_file(job, env_file, options).minted, job.min_valid, console.say
+            )
+        else:
+            _write_env_file(job, env_file, options)
         return
+    exports = _prepare(job, options)
     if fmt == "github":
         from . import github
 
-        _emit(github.export(exports.variables, [API_KEY], os.environ, github_output))
+        console.emit(
+            github.export(exports.variables, [API_KEY], os.environ, options["github_output"])
+        )
         return
     from .formats import render
 
-    _emit(render(fmt, exports.variables, exports.details()))
+    text = render(fmt, exports.variables, exports.details())
+    if options["hook_deadline"]:
+        from .hook import deadline_line
+
+        text += deadline_line(fmt, exports.seconds_until_stale(job.min_valid))
+    console.emit(text)
+
+
+@main.command("exec", context_settings={"allow_interspersed_args": False})
+@settings_options
+@naming_options
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
+def exec_(ctx: click.Context, /, command: tuple[str, ...], **_: Any) -> None:
+    """Run COMMAND with the variables set; its exit status and signals are its own.
+
+    \b
+      vertex-openai-env --model gemini-2.5-flash exec -- python app.py
+    """
+    from . import pipeline, runner
+
+    options = _merged(ctx)
+    job = pipeline.Job(_flags(ctx), _names(options), _min_valid(options), not options["no_cache"])
+    exports = _prepare(job, options)
+    runner.run(list(command), {**os.environ, **exports.variables})
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@settings_options
+@naming_options
+@click.pass_context
+def hook(ctx: click.Context, /, shell: str, **_: Any) -> None:
+    """Print a snippet for your shell's rc file that refreshes the variables before a
+    prompt once the token nears expiry (and starts no process while it is fresh).
+
+    \b
+      eval "$(vertex-openai-env hook bash --model gemini-2.5-flash)"    # ~/.bashrc
+      vertex-openai-env hook fish --model gemini-2.5-flash | source     # config.fish
+    """
+    from .hook import snippet
+    from .settings import resolve
+
+    resolve(_flags(ctx), os.environ)  # bad settings are reported now, not at every prompt
+    console.emit(snippet(shell, _given_args(ctx)))
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source is not ParameterSource.DEFAULT
+
+
+def _merged(ctx: click.Context) -> dict[str, Any]:
+    """The shared options of the group and of the command; the command's own win."""
+    merged = dict(ctx.find_root().params)
+    merged.update({name: value for name, value in ctx.params.items() if _given(ctx, name)})
+    return merged
+
+
+def _given_args(ctx: click.Context) -> list[str]:
+    """The shared options given before or after the command, as command-line arguments."""
+    args: list[str] = []
+    for level in (ctx.find_root(), ctx):
+        for param in level.command.params:
+            if not isinstance(param, click.Option) or param.name is None:
+                continue
+            if param.name in _EXPORT_ONLY or not _given(level, param.name):
+                continue
+            value = level.params[param.name]
+            flag = param.opts[-1]
+            if param.is_flag:
+                args.append(flag)
+            else:
+                for item in value if param.multiple else (value,):
+                    args += [flag, str(item)]
+    return args
+
+
+def _flags(ctx: click.Context) -> Flags:
+    options = _merged(ctx)
+    return Flags(**{name: options[name] for name in Flags._fields})
+
+
+def _names(options: dict[str, Any]) -> Names:
+    model = None if options["no_model_var"] else options["model_var"]
+    return Names(model=model, api_base=options["openai_api_base"]).checked()
+
+
+def _min_valid(options: dict[str, Any]) -> int:
+    from .durations import parse_duration
+
+    return parse_duration(options["min_valid"], "--min-valid")
+
+
+def _prepare(job: Job, options: dict[str, Any]) -> Exports:
+    """Settings and token, with the notes and --verbose lines said on stderr."""
+    exports = job.prepare(os.environ)
+    for note in exports.notes:
+        console.note(note)
+    if options["verbose"]:
+        for line in exports.describe():
+            console.say(line)
+    return exports
+
+
+def _write_env_file(job: Job, path: Path, options: dict[str, Any]) -> Exports:
+    from . import envfile
+
+    exports = _prepare(job, options)
+    mode = envfile.update(path, exports.variables)
+    if mode & 0o077:
+        console.note(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
+    if options["verbose"]:
+        console.say(f"wrote {', '.join(exports.variables)} to {path}")
+    return exports
 
 
 def _detect_format(verbose: bool) -> str:
@@ -273,7 +377,7 @@ def _detect_format(verbose: bool) -> str:
 
     detected = detect(os.environ)
     if verbose:
-        click.echo(f"{PROG}: format: {detected.format} ({detected.reason})", err=True)
+        console.say(f"format: {detected.format} ({detected.reason})")
     return detected.format
 
 
@@ -282,7 +386,7 @@ def _unset(fmt: str, env_file: Path | None, names: Names) -> None:
     if env_file is None:
         from .formats import render_unset
 
-        _emit(render_unset(fmt, names.all()))
+        console.emit(render_unset(fmt, names.all()))
         return
     from . import envfile
 

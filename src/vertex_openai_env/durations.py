@@ -6,7 +6,7 @@ import re
 
 from .errors import InputError, shown
 
-_PART = re.compile(r"(\d+)([hms])")
+_PART = r"(\d+)([hms])"
 _UNITS = {"h": 3600, "m": 60, "s": 1}
 
 
@@ -19,7 +19,7 @@ def parse_duration(text: str, option: str) -> int:
     value = text.strip().lower()
     if value.isdigit():
         return int(value)
-    parts = _PART.findall(value)
+    parts = re.findall(_PART, value)
     if not parts or "".join(number + unit for number, unit in parts) != value:
         raise InputError(f"{option} {shown(text)} is not a duration (such as 90m, 12h or 3600)")
     return sum(int(number) * _UNITS[unit] for number, unit in parts)

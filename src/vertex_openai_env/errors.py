@@ -7,7 +7,7 @@ import re
 USAGE_EXIT = 2
 FAILURE_EXIT = 1
 # Long runs of token-like characters: a JWT, a refresh token, a key. Never shown.
-_SECRET_LIKE = re.compile(r"[A-Za-z0-9_\-./+=]{24,}")
+_SECRET_LIKE = r"[A-Za-z0-9_\-./+=]{24,}"  # noqa: S105 - a pattern, not a secret
 
 
 class VertexEnvError(Exception):
@@ -39,6 +39,14 @@ class OutputError(VertexEnvError):
     """The result could not be written where it was asked to go."""
 
 
+class CommandError(VertexEnvError):
+    """The command given to `exec` cannot be started (127: not found, 126: not runnable)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def shown(value: str, limit: int = 60) -> str:
     """Quote a user-supplied value for a message: one line, bounded, control characters escaped."""
     escaped = value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
@@ -55,5 +63,5 @@ def reason(cause: object, limit: int = 160) -> str:
         text = type(cause).__name__
     else:
         text = str(cause)
-    text = _SECRET_LIKE.sub("…", " ".join(text.split()))
+    text = re.sub(_SECRET_LIKE, "…", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"

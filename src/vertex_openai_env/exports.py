@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError, shown
 from .tokens import Token
@@ -13,23 +13,22 @@ BASE_URL = "OPENAI_BASE_URL"
 EXPIRES_AT = "VERTEX_OPENAI_TOKEN_EXPIRES_AT"
 API_BASE = "OPENAI_API_BASE"
 MODEL = "OPENAI_MODEL"
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
-@dataclass(frozen=True)
-class Names:
+class Names(NamedTuple):
     """Which optional variables to set: the model's name (None: none) and OPENAI_API_BASE."""
 
     model: str | None = MODEL
     api_base: bool = False
 
-    def __post_init__(self) -> None:
-        if self.model is None:
-            return
-        if not _NAME.fullmatch(self.model):
+    def checked(self) -> Names:
+        """These names, or InputError if the model's variable is not a usable name."""
+        if self.model is not None and not re.fullmatch(_NAME, self.model):
             raise InputError(f"{shown(self.model)} is not a valid environment variable name")
         if self.model in (API_KEY, BASE_URL, EXPIRES_AT, API_BASE):
             raise InputError(f"the model cannot be exported as {self.model}: that name is taken")
+        return self
 
     def all(self, with_model: bool = True) -> tuple[str, ...]:
         """Every name these settings can set, in output order."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InputError
 
@@ -18,8 +17,7 @@ _CONTROL = {chr(code) for code in (*range(0x20), 0x7F)}
 _PS_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     """How one shell or file format sets a variable, and removes it where it can."""
 
     name: str
@@ -42,8 +40,8 @@ def sh_quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def _fish_quote(value: str) -> str:
-    # Inside fish's single quotes only \\ and \' are escapes.
+def fish_quote(value: str) -> str:
+    """fish single quotes, inside which only \\\\ and \\' are escapes."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -65,7 +63,7 @@ FORMATS: dict[str, Format] = {
     format.name: format
     for format in (
         Format("sh", lambda n, v: f"export {n}={sh_quote(v)}", lambda n: f"unset {n}"),
-        Format("fish", lambda n, v: f"set -gx {n} {_fish_quote(v)}", lambda n: f"set -e {n}"),
+        Format("fish", lambda n, v: f"set -gx {n} {fish_quote(v)}", lambda n: f"set -e {n}"),
         Format(
             "powershell",
             lambda n, v: f"$Env:{n} = {_powershell_quote(v)}",

@@ -6,17 +6,16 @@ import configparser
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError, shown
 
 ADC_FILE = "application_default_credentials.json"
-_CONFIG_NAME = re.compile(r"[a-z][-a-z0-9]*")
+_CONFIG_NAME = r"[a-z][-a-z0-9]*"
 
 
-@dataclass(frozen=True)
-class GcloudConfig:
+class GcloudConfig(NamedTuple):
     """The active gcloud configuration: its name, file and `section/name` properties."""
 
     name: str
@@ -47,7 +46,7 @@ def active_config(environ: Mapping[str, str]) -> GcloudConfig:
     """Read the active configuration; a missing file is an empty configuration."""
     folder = config_dir(environ)
     name = environ.get("CLOUDSDK_ACTIVE_CONFIG_NAME") or _read_active_name(folder)
-    if not _CONFIG_NAME.fullmatch(name):
+    if not re.fullmatch(_CONFIG_NAME, name):
         raise InputError(
             f"gcloud configuration name {shown(name)} is not valid",
             fix="gcloud config configurations activate default",

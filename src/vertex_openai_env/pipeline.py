@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import tokens
 from .exports import Names, variables
@@ -13,13 +12,18 @@ from .settings import Flags, Settings, resolve
 from .tokens import CREDENTIAL_KINDS, Minted
 
 
-@dataclass(frozen=True)
-class Exports:
+class Exports(NamedTuple):
     """Resolved settings (project known), the token, and the variables they make."""
 
     settings: Settings
     minted: Minted
     variables: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+    def seconds_until_stale(self, min_valid: int) -> int:
+        """How long until the token has less than `min_valid` seconds left."""
+        left = (self.minted.token.expiry - datetime.now(timezone.utc)).total_seconds()
+        return max(0, int(left) - min_valid)
 
     def details(self) -> dict[str, Any]:
         """What the JSON format adds beside the variables: expiry and every origin."""
@@ -35,6 +39,7 @@ class Exports:
                 "account": credential.account,
                 "source": credential.origin,
                 "quota_project": credential.quota_project,
+                "impersonating": credential.impersonating,
             },
         }
 
@@ -58,11 +63,28 @@ class Exports:
         return lines
 
 
-def prepare(flags: Flags, names: Names, environ: Mapping[str, str]) -> Exports:
-    """Resolve the settings, get a token, and build the variables to export."""
-    settings = resolve(flags, environ)
-    minted = tokens.fetch(settings.token, environ)
-    settings = settings.with_credentials_project(minted.credential.project)
-    target = settings.target.value
-    model = target.id if target.kind == "model" else None
-    return Exports(settings, minted, variables(settings.base_url(), minted.token, model, names))
+class Job(NamedTuple):
+    """What to export and how: the flags, the variable names, the cache policy."""
+
+    flags: Flags
+    names: Names
+    min_valid: int = 300
+    use_cache: bool = True
+
+    def prepare(self, environ: Mapping[str, str]) -> Exports:
+        """Resolve the settings, get a token (from the cache when fresh), build the variables."""
+        settings = resolve(self.flags, environ)
+        notes = list(settings.notes)
+        if self.use_cache:
+            from .cache import TokenCache
+
+            cache = TokenCache(environ, self.min_valid)
+            minted = cache.get(settings.token)
+            notes += cache.notes
+        else:
+            minted = tokens.fetch(settings.token, environ)
+        settings = settings.with_credentials_project(minted.credential.project)
+        target = settings.target
+        model = target.id if target.kind == "model" else None
+        values = variables(settings.base_url(), minted.token, model, self.names)
+        return Exports(settings, minted, values, tuple(notes))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Generic, TypeVar
+from types import MappingProxyType
+from typing import NamedTuple
 
 from . import urls
 from .durations import parse_duration, spoken
@@ -14,20 +14,18 @@ from .errors import InputError, shown
 from .gcloud_config import GcloudConfig, active_config
 from .tokens import CLOUD_PLATFORM, TokenRequest
 
-T = TypeVar("T")
 Candidate = tuple[str, Callable[[], "str | None"]]
 
 ENV_PREFIX = "VERTEX_OPENAI_ENV_"
 TOKEN_SOURCES = ("google-auth", "gcloud")
 MAX_LIFETIME = 12 * 3600
-_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}@[a-z0-9][a-z0-9.-]*\.[a-z]{2,}|[0-9]{1,30}")
+_ACCOUNT = r"[a-z0-9][a-z0-9._-]{0,99}@[a-z0-9][a-z0-9.-]*\.[a-z]{2,}|[0-9]{1,30}"
 
 
-@dataclass(frozen=True)
-class Sourced(Generic[T]):
+class Sourced(NamedTuple):
     """A setting's value and where it came from (`--project`, `$GOOGLE_CLOUD_PROJECT`, ...)."""
 
-    value: T
+    value: str
     source: str
 
     def origin(self) -> str:
@@ -35,8 +33,7 @@ class Sourced(Generic[T]):
         return self.source if self.source.startswith("default") else f"from {self.source}"
 
 
-@dataclass(frozen=True)
-class Flags:
+class Flags(NamedTuple):
     """The settings given on the command line; None means not given."""
 
     project: str | None = None
@@ -53,17 +50,17 @@ class Flags:
     timeout: float = 10.0
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything that decides the base URL and the token, each value with its origin."""
 
-    project: Sourced[str] | None
-    location: Sourced[str]
-    target: Sourced[urls.Target]
-    api_version: Sourced[str]
-    api_root: Sourced[str] | None
-    token: TokenRequest = field(default_factory=TokenRequest)
-    token_origins: Mapping[str, Sourced[str]] = field(default_factory=dict)
+    project: Sourced | None
+    location: Sourced
+    target: urls.Target
+    target_source: str
+    api_version: Sourced
+    api_root: Sourced | None
+    token: TokenRequest = TokenRequest()
+    token_origins: Mapping[str, Sourced] = MappingProxyType({})
     notes: tuple[str, ...] = ()
 
     def with_credentials_project(self, project: str | None) -> Settings:
@@ -77,7 +74,7 @@ class Settings:
                 fix="gcloud config set project PROJECT_ID",
             )
         source = "the credentials"
-        return replace(self, project=Sourced(_checked(source, project, urls.check_project), source))
+        return self._replace(project=Sourced(_checked(source, project, urls.check_project), source))
 
     def base_url(self) -> str:
         """The OPENAI_BASE_URL these settings describe (the project must be known)."""
@@ -86,17 +83,18 @@ class Settings:
         return urls.base_url(
             self.project.value,
             self.location.value,
-            self.target.value,
+            self.target,
             self.api_version.value,
             self.api_root.value if self.api_root else None,
         )
 
-    def origins(self) -> dict[str, Sourced[str]]:
+    def origins(self) -> dict[str, Sourced]:
         """Each setting shown as text with its origin, for --verbose and JSON output."""
-        shown: dict[str, Sourced[str] | None] = {
+        target = self.target
+        shown: dict[str, Sourced | None] = {
             "project": self.project,
             "location": self.location,
-            self.target.value.kind: Sourced(self.target.value.id, self.target.source),
+            target.kind: Sourced(target.id, self.target_source) if target.id else None,
             "api_version": self.api_version,
             "api_endpoint": self.api_root,
             **self.token_origins,
@@ -124,10 +122,13 @@ class _Sources:
         return f"gcloud config {key}", lambda: self.gcloud.get(key)
 
 
-def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
-    """Resolve every setting by the precedence of SPEC §3, validating as it goes."""
+def resolve(flags: Flags, environ: Mapping[str, str], target_required: bool = True) -> Settings:
+    """Resolve every setting by the precedence of SPEC §3, validating as it goes.
+
+    Without `target_required`, a missing target means managed models in general.
+    """
     sources = _Sources(environ)
-    target = _resolve_target(flags, environ)
+    target, target_source = _resolve_target(flags, environ, target_required)
     project = _first(
         (
             sources.flag("project", flags.project),
@@ -150,7 +151,7 @@ def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
     )
     notes: list[str] = []
     if location is None:
-        location = _default_location(target.value)
+        location = _default_location(target)
         notes.append(
             "no location given: using 'global' "
             "(choose one with --location or GOOGLE_CLOUD_LOCATION)"
@@ -159,7 +160,7 @@ def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
         note = urls.unknown_region_note(location.value)
         if note:
             notes.append(note)
-    urls.check_target_location(target.value, location.value)
+    urls.check_target_location(target, location.value)
     api_version = _first(
         (
             sources.flag("api-version", flags.api_version),
@@ -176,11 +177,19 @@ def resolve(flags: Flags, environ: Mapping[str, str]) -> Settings:
     )
     token, token_origins = _resolve_token(flags, sources)
     return Settings(
-        project, location, target, api_version, api_root, token, token_origins, tuple(notes)
+        project,
+        location,
+        target,
+        target_source,
+        api_version,
+        api_root,
+        token,
+        MappingProxyType(token_origins),
+        tuple(notes),
     )
 
 
-def _resolve_token(flags: Flags, sources: _Sources) -> tuple[TokenRequest, dict[str, Sourced[str]]]:
+def _resolve_token(flags: Flags, sources: _Sources) -> tuple[TokenRequest, dict[str, Sourced]]:
     """The token source, impersonation chain, lifetime and quota project (SPEC §4)."""
     source = _first(
         (
@@ -233,7 +242,7 @@ def _check_token_source(value: str) -> str:
 def _check_accounts(value: str) -> str:
     """A service account, or a comma-separated delegation chain ending in the target."""
     for account in value.split(","):
-        if not _ACCOUNT.fullmatch(account):
+        if not re.fullmatch(_ACCOUNT, account):
             raise InputError(
                 f"service account {shown(account)} is not a service-account email "
                 "(such as vertex@my-proj.iam.gserviceaccount.com)"
@@ -241,7 +250,7 @@ def _check_accounts(value: str) -> str:
     return value
 
 
-def _check_lifetime(seconds: int, impersonate: Sourced[str] | None) -> int:
+def _check_lifetime(seconds: int, impersonate: Sourced | None) -> int:
     if impersonate is None:
         raise InputError(
             f"--lifetime {spoken(seconds)} needs --impersonate-service-account: only tokens "
@@ -254,17 +263,17 @@ def _check_lifetime(seconds: int, impersonate: Sourced[str] | None) -> int:
 
 
 _SCOPE_PREFIX = "https://www.googleapis.com/auth/"
-_SCOPE = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)+")
-_SHORT_SCOPE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_SCOPE = r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._-]+)+"
+_SHORT_SCOPE = r"[a-z0-9][a-z0-9._-]*"
 
 
 def _parse_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
     """Scopes from `--scopes` (repeatable, comma-separated); `cloud-platform` means its URL."""
     scopes: list[str] = []
     for item in (part.strip() for value in values for part in value.split(",")):
-        if _SHORT_SCOPE.fullmatch(item):
+        if re.fullmatch(_SHORT_SCOPE, item):
             item = _SCOPE_PREFIX + item
-        if not _SCOPE.fullmatch(item):
+        if not re.fullmatch(_SCOPE, item):
             raise InputError(
                 f"scope {shown(item)} is not an OAuth scope "
                 f"(a URL such as {CLOUD_PLATFORM}, or its last part)"
@@ -274,7 +283,9 @@ def _parse_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(scopes) or (CLOUD_PLATFORM,)
 
 
-def _resolve_target(flags: Flags, environ: Mapping[str, str]) -> Sourced[urls.Target]:
+def _resolve_target(
+    flags: Flags, environ: Mapping[str, str], required: bool
+) -> tuple[urls.Target, str]:
     levels = (
         ("--model", flags.model, "--endpoint", flags.endpoint),
         (
@@ -289,10 +300,12 @@ def _resolve_target(flags: Flags, environ: Mapping[str, str]) -> Sourced[urls.Ta
             raise InputError(f"{model_source} and {endpoint_source} exclude each other: give one")
         if model is not None:
             checked = _checked(model_source, model, urls.check_model)
-            return Sourced(urls.Target("model", checked), model_source)
+            return urls.Target("model", checked), model_source
         if endpoint is not None:
             checked = _checked(endpoint_source, endpoint, urls.check_endpoint_id)
-            return Sourced(urls.Target("endpoint", checked), endpoint_source)
+            return urls.Target("endpoint", checked), endpoint_source
+    if not required:
+        return urls.ANY_MODEL, "default"
     raise InputError(
         "no target: pass --model MODEL_ID (such as gemini-2.5-flash) "
         "or --endpoint ENDPOINT_ID (a model you deployed)",
@@ -300,7 +313,7 @@ def _resolve_target(flags: Flags, environ: Mapping[str, str]) -> Sourced[urls.Ta
     )
 
 
-def _default_location(target: urls.Target) -> Sourced[str]:
+def _default_location(target: urls.Target) -> Sourced:
     if target.kind == "endpoint":
         raise InputError(
             f"endpoint '{target.id}' needs its region: pass --location REGION "
@@ -310,7 +323,7 @@ def _default_location(target: urls.Target) -> Sourced[str]:
     return Sourced(urls.GLOBAL, "default for models")
 
 
-def _first(candidates: Iterable[Candidate], check: Callable[[str], str]) -> Sourced[str] | None:
+def _first(candidates: Iterable[Candidate], check: Callable[[str], str]) -> Sourced | None:
     """The first candidate that has a value, validated; None when none has one."""
     for source, read in candidates:
         value = read()

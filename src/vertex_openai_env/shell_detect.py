@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _FORMAT_OF_SHELL = {
     **dict.fromkeys(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "busybox"), "sh"),
@@ -18,8 +18,7 @@ _FORMAT_OF_SHELL = {
 }
 
 
-@dataclass(frozen=True)
-class Detected:
+class Detected(NamedTuple):
     """The format to use and why, for --verbose."""
 
     format: str

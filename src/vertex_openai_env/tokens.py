@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from .errors import TokenSourceError
 
@@ -25,23 +25,24 @@ CREDENTIAL_KINDS = {
 }
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # RFC 6750 b64token: anything else in a "token" is refused before it can reach a shell.
-_TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+_TOKEN = r"[A-Za-z0-9._~+/-]+=*"  # noqa: S105 - a pattern, not a secret
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """An OAuth access token and the moment it stops working (aware, UTC)."""
 
-    value: str = field(repr=False)
+    value: str
     expiry: datetime
+
+    def __repr__(self) -> str:
+        return f"Token(value=<hidden>, expiry={self.expiry!r})"
 
     def expires_at(self) -> str:
         """The expiry as RFC 3339 UTC, to the second: `2026-11-25T19:28:37Z`."""
         return self.expiry.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
-class CredentialInfo:
+class CredentialInfo(NamedTuple):
     """Who the token speaks for, for --verbose and `check`; never a secret."""
 
     kind: str
@@ -52,16 +53,14 @@ class CredentialInfo:
     impersonating: str | None = None
 
 
-@dataclass(frozen=True)
-class Minted:
+class Minted(NamedTuple):
     """A fresh token and the credential that produced it."""
 
     token: Token
     credential: CredentialInfo
 
 
-@dataclass(frozen=True)
-class TokenRequest:
+class TokenRequest(NamedTuple):
     """Everything that decides which token comes back, and how long to wait for it."""
 
     source: str = "google-auth"
@@ -74,7 +73,7 @@ class TokenRequest:
 
 def checked_token(value: object, source: str) -> str:
     """The token if it is a well-formed bearer token; its text is never echoed."""
-    if isinstance(value, str) and _TOKEN.fullmatch(value) and len(value) <= 8192:
+    if isinstance(value, str) and re.fullmatch(_TOKEN, value) and len(value) <= 8192:
         return value
     raise TokenSourceError(
         f"{source} returned something that is not an OAuth access token; refusing to use it"

@@ -6,12 +6,9 @@
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 import re
 import urllib.parse
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import InputError, shown
 from .regions import KNOWN_REGIONS
@@ -23,19 +20,19 @@ GLOBAL = "global"
 MULTI_REGIONS = ("us", "eu")
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-_PROJECT_ID = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})+:)?[a-z][a-z0-9-]{{4,28}}[a-z0-9]")
-_PROJECT_NUMBER = re.compile(r"[1-9][0-9]{0,19}")
-_REGION = re.compile(r"[a-z]+-[a-z]+[0-9]{1,2}")
+# Patterns stay text until first used (`re` caches them): most runs need only a few.
+_PROJECT_ID = rf"(?:{_LABEL}(?:\.{_LABEL})+:)?[a-z][a-z0-9-]{{4,28}}[a-z0-9]"
+_PROJECT_NUMBER = r"[1-9][0-9]{0,19}"
+_REGION = r"[a-z]+-[a-z]+[0-9]{1,2}"
 _MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
-_MODEL = re.compile(rf"{_MODEL_PART}(?:/{_MODEL_PART})?")
-_ENDPOINT_ID = re.compile(r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}")
-_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*", re.IGNORECASE)
-_URL_CHARS = re.compile(r"[A-Za-z0-9._~:/\[\]-]+")
-_URL_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]+)*/?")
+_MODEL = rf"{_MODEL_PART}(?:/{_MODEL_PART})?"
+_ENDPOINT_ID = r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}"
+_HOST = rf"(?i){_LABEL}(?:\.{_LABEL})*"
+_URL_CHARS = r"[A-Za-z0-9._~:/\[\]-]+"
+_URL_PATH = r"(?:/[A-Za-z0-9._~-]+)*/?"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What the requests go to: a managed model (by ID) or a deployed endpoint (by ID)."""
 
     kind: Literal["model", "endpoint"]
@@ -47,9 +44,12 @@ class Target:
         return "openapi" if self.kind == "model" else self.id
 
 
+ANY_MODEL = Target("model", "")  # managed models in general: they share one base URL
+
+
 def check_project(value: str) -> str:
     """Return a valid project ID (or number), or raise InputError saying why not."""
-    if _PROJECT_ID.fullmatch(value) or _PROJECT_NUMBER.fullmatch(value):
+    if re.fullmatch(_PROJECT_ID, value) or re.fullmatch(_PROJECT_NUMBER, value):
         return value
     raise InputError(
         f"project {shown(value)} is not a Google Cloud project ID "
@@ -60,7 +60,7 @@ def check_project(value: str) -> str:
 
 def check_location(value: str) -> str:
     """Return a well-formed location, or raise InputError with a "did you mean"."""
-    if value in (GLOBAL, *MULTI_REGIONS) or _REGION.fullmatch(value):
+    if value in (GLOBAL, *MULTI_REGIONS) or re.fullmatch(_REGION, value):
         return value
     hint = suggest_location(value)
     message = f"location {shown(value)} is not a Vertex AI location"
@@ -77,6 +77,8 @@ def suggest_location(value: str) -> str | None:
         return cleaned
     if f"{cleaned}1" in candidates:  # `europe-west` means the first of its kind
         return f"{cleaned}1"
+    import difflib
+
     close = difflib.get_close_matches(cleaned, candidates, n=1, cutoff=0.8)
     return close[0] if close and close[0] != value else None
 
@@ -92,7 +94,7 @@ def unknown_region_note(location: str) -> str | None:
 
 def check_model(value: str) -> str:
     """Return the model ID as the API wants it: `gemini-2.5-flash` -> `google/gemini-2.5-flash`."""
-    if not _MODEL.fullmatch(value):
+    if not re.fullmatch(_MODEL, value):
         raise InputError(
             f"model {shown(value)} is not a model ID (letters, digits, . _ - @ "
             "and one / between publisher and name, as in google/gemini-2.5-flash)"
@@ -104,7 +106,7 @@ def check_model(value: str) -> str:
 
 def check_endpoint_id(value: str) -> str:
     """Return a valid Vertex endpoint ID (numeric, or a user-chosen name), or raise."""
-    if _ENDPOINT_ID.fullmatch(value):
+    if re.fullmatch(_ENDPOINT_ID, value):
         return value
     raise InputError(
         f"endpoint {shown(value)} is not a Vertex endpoint ID (digits, or up to 63 "
@@ -152,7 +154,7 @@ def api_root(value: str) -> str:
         f"API endpoint {shown(value)} is not a host name or an http(s) URL "
         "(such as us-central1-aiplatform.googleapis.com or https://proxy.example:8443)"
     )
-    if not _URL_CHARS.fullmatch(value):
+    if not re.fullmatch(_URL_CHARS, value):
         # urlsplit silently drops tabs and newlines: refuse them before it sees them.
         raise bad
     parts = urllib.parse.urlsplit(value if "://" in value else f"https://{value}")
@@ -161,14 +163,14 @@ def api_root(value: str) -> str:
         host = parts.hostname or ""
     except ValueError as exc:
         raise bad from exc
-    valid_host = bool(_HOST.fullmatch(host)) or _is_ip(host)
+    valid_host = bool(re.fullmatch(_HOST, host)) or _is_ip(host)
     if (
         parts.scheme not in ("http", "https")
         or not valid_host
         or parts.username is not None
         or parts.query
         or parts.fragment
-        or not _URL_PATH.fullmatch(parts.path)
+        or not re.fullmatch(_URL_PATH, parts.path)
     ):
         raise bad
     if parts.scheme == "http" and not _is_loopback(host):
@@ -198,6 +200,8 @@ def base_url(
 
 
 def _is_ip(host: str) -> bool:
+    import ipaddress
+
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -208,4 +212,6 @@ def _is_ip(host: str) -> bool:
 def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
+    import ipaddress
+
     return _is_ip(host) and ipaddress.ip_address(host).is_loopback

@@ -1,0 +1,181 @@
+"""The token cache: one private file per credential and request, reused while it is fresh.
+
+Only the standard library is imported here: a cache hit never loads google-auth.
+Files live in `$XDG_RUNTIME_DIR/vertex-openai-env` (memory-backed and private on most
+Linux desktops) or else the user's cache folder; the folder is 0700, each file 0600 and
+written atomically. A folder owned by someone else or open to others is not used, and a
+file that does not look exactly like ours is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .errors import TokenSourceError
+from .gcloud_config import adc_path
+from .tokens import CredentialInfo, Minted, Token, TokenRequest, checked_token, fetch
+
+FOLDER_NAME = "vertex-openai-env"
+_VERSION = 1
+# Settings outside the request that still change which token comes back.
+_ENDPOINT_OVERRIDES = (
+    "CLOUDSDK_AUTH_TOKEN_HOST",
+    "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+    "GCE_METADATA_HOST",
+)
+
+
+def default_folder(environ: Mapping[str, str]) -> Path:
+    """Where tokens are kept: the runtime folder if there is one, else the user cache."""
+    if environ.get("XDG_RUNTIME_DIR"):
+        return Path(environ["XDG_RUNTIME_DIR"]) / FOLDER_NAME
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / FOLDER_NAME
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / FOLDER_NAME
+    if os.name == "nt" and environ.get("LOCALAPPDATA"):
+        return Path(environ["LOCALAPPDATA"]) / FOLDER_NAME / "Cache"
+    return home / ".cache" / FOLDER_NAME
+
+
+class TokenCache:
+    """Load and store minted tokens; `notes` says why the cache was not used, if it was not."""
+
+    def __init__(self, environ: Mapping[str, str], min_valid: int) -> None:
+        self.environ = environ
+        self.min_valid = min_valid
+        self.notes: list[str] = []
+
+    def get(self, request: TokenRequest) -> Minted:
+        """A cached token if one is fresh enough, else a fresh one, kept for next time."""
+        minted = self.load(request)
+        if minted is None:
+            minted = fetch(request, self.environ)
+            self.store(request, minted)
+        return minted
+
+    def load(self, request: TokenRequest) -> Minted | None:
+        """The cached token for `request` if it stays valid for `min_valid` seconds more."""
+        path = self._path(request)
+        if path is None:
+            return None
+        try:
+            minted = _parse(_read_private(path))
+        except (OSError, ValueError, KeyError, TypeError, TokenSourceError):
+            return None  # Missing, foreign or damaged: fetch a fresh one and replace it.
+        left = minted.token.expiry - datetime.now(timezone.utc)
+        return minted if left >= timedelta(seconds=self.min_valid) else None
+
+    def store(self, request: TokenRequest, minted: Minted) -> None:
+        """Keep `minted` for the next run; failing to is not worth failing the command."""
+        path = self._path(request)
+        if path is None:
+            return
+        entry = {
+            "version": _VERSION,
+            "token": minted.token.value,
+            "expiry": minted.token.expiry.isoformat(),
+            "credential": minted.credential._asdict(),
+        }
+        try:
+            _write_private(path, json.dumps(entry))
+        except OSError as exc:
+            self.notes.append(f"could not write the token cache in {path.parent}: {exc.strerror}")
+
+    def _path(self, request: TokenRequest) -> Path | None:
+        folder = self._folder
+        identity = _credential_identity(self.environ)
+        if folder is None or identity is None:
+            return None
+        material = {
+            "request": request._asdict() | {"timeout": None},
+            "credential": identity,
+            "endpoints": {name: self.environ.get(name) for name in _ENDPOINT_OVERRIDES},
+        }
+        digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+        return folder / f"{digest[:40]}.json"
+
+    @cached_property
+    def _folder(self) -> Path | None:
+        folder = default_folder(self.environ)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.lstat()
+        except OSError as exc:
+            self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
+            return None
+        problem = _unsafe(info)
+        if problem:
+            self.notes.append(f"token cache not used: {folder} {problem}")
+            return None
+        return folder
+
+
+def _unsafe(info: os.stat_result) -> str | None:
+    """Why a folder or file cannot be trusted with tokens, or None."""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
+        return f"is open to others (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+def _credential_identity(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """What names the credentials: the ADC file and a digest of what it holds, or the
+    metadata server. None when the file cannot be read (the token source will say why)."""
+    explicit = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    path = Path(explicit) if explicit else adc_path(environ)
+    if not explicit and not path.is_file():
+        return {"metadata_server": environ.get("GCE_METADATA_HOST") or "default"}
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    return {"file": str(path.resolve()), "sha256": hashlib.sha256(content).hexdigest()}
+
+
+def _read_private(path: Path) -> Any:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode) or _unsafe(info):
+            raise ValueError("not a private cache file")
+        return json.loads(stream.read(65536))
+
+
+def _parse(entry: Any) -> Minted:
+    if entry["version"] != _VERSION:
+        raise ValueError("another cache version")
+    expiry = datetime.fromisoformat(entry["expiry"])
+    if expiry.tzinfo is None:
+        raise ValueError("an expiry without a zone")
+    credential = CredentialInfo(**entry["credential"])
+    return Minted(Token(checked_token(entry["token"], "the token cache"), expiry), credential)
+
+
+def _write_private(path: Path, text: str) -> None:
+    import tempfile  # only when writing: a cache hit does without it
+
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

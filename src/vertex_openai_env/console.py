@@ -1,0 +1,36 @@
+"""stdout is data, stderr is talk: the only places the tool writes to either."""
+
+from __future__ import annotations
+
+import sys
+
+PROG = "vertex-openai-env"
+
+
+def emit(text: str) -> None:
+    """Write the result to stdout in one piece, as UTF-8 with LF line ends on every platform."""
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def say(message: str) -> None:
+    """One line of talk on stderr, made safe to show."""
+    sys.stderr.write(f"{PROG}: {one_line(message)}\n")
+    sys.stderr.flush()
+
+
+def note(message: str) -> None:
+    say(f"note: {message}")
+
+
+def error(message: str, fix: str | None) -> None:
+    """What failed, and on a second line the command that fixes it."""
+    say(f"error: {message}")
+    if fix:
+        sys.stderr.write(f"  fix: {one_line(fix)}\n")
+
+
+def one_line(text: str) -> str:
+    """Whitespace collapsed and control characters escaped: a message cannot reshape a terminal."""
+    flat = " ".join(text.split())
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)

@@ -1,0 +1,151 @@
+"""The token cache: reuse within the margin, private files, and distrust of anything odd."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NOBODY, exported, invoke
+from tests.fake_google import FakeGoogle
+
+ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
+
+
+@pytest.fixture
+def folder() -> Path:
+    """The cache folder the tests' environment points at ($XDG_RUNTIME_DIR)."""
+    return Path(os.environ["XDG_RUNTIME_DIR"]) / "vertex-openai-env"
+
+
+def token(*extra: str) -> str:
+    result = invoke(*ARGS, *extra)
+    assert result.exit_code == 0, result.stderr
+    return exported(result.stdout)["OPENAI_API_KEY"]
+
+
+def test_a_second_run_within_the_margin_asks_for_nothing(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    assert token() == token()
+    assert google.count("/token") == 1
+
+
+def test_past_the_margin_it_fetches(google: FakeGoogle, service_account: Path) -> None:
+    google.token_lifetime = 200  # less than the default 5 minutes of margin
+    assert token() != token()
+    assert google.count("/token") == 2
+    first = token("--min-valid", "1m")
+    assert token("--min-valid", "1m") == first
+
+
+def test_no_cache_fetches_and_keeps_nothing(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    assert token("--no-cache") != token("--no-cache")
+    assert google.count("/token") == 2
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_files_are_private_and_named_without_the_token(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    value = token()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    (entry,) = folder.iterdir()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert value not in entry.name
+    assert json.loads(entry.read_text())["token"] == value
+
+
+def test_what_changes_the_token_changes_the_entry(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    token()
+    token("--scopes", "cloud-platform,userinfo.email")
+    token("--quota-project", "billing-proj")
+    info = json.loads(service_account.read_text())
+    service_account.write_text(json.dumps({**info, "private_key_id": "rotated"}))
+    token()
+    assert google.count("/token") == 4
+    assert len(list(folder.iterdir())) == 4
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not json at all",
+        '{"version": 1}',
+        '{"version": 1, "token": "x\';touch PWNED;\'", "expiry": "2999-01-01T00:00:00+00:00",'
+        ' "credential": {"kind": "service_account", "origin": "x"}}',
+        '{"version": 1, "token": "ya29.ok", "expiry": "2999-01-01T00:00:00", "credential": {}}',
+    ],
+)
+def test_a_damaged_or_forged_entry_is_ignored_and_replaced(
+    damage: str, google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    first = token()
+    (entry,) = folder.iterdir()
+    entry.write_text(damage)
+    second = token()
+    assert second != first
+    assert google.valid(second)
+    assert "PWNED" not in entry.read_text()
+    assert token() == second
+
+
+def test_an_entry_others_can_read_is_not_trusted(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    first = token()
+    (entry,) = folder.iterdir()
+    entry.chmod(0o644)
+    assert token() != first
+
+
+def test_a_folder_open_to_others_is_not_used(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    folder.mkdir(parents=True)
+    folder.chmod(0o755)
+    result = invoke(*ARGS)
+    assert result.exit_code == 0
+    assert f"token cache not used: {folder} is open to others (mode 0755)" in result.stderr
+    assert token() != token()
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a folder to another user")
+def test_a_folder_owned_by_someone_else_is_not_used(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    folder.mkdir(parents=True, mode=0o700)
+    os.chown(folder, NOBODY, NOBODY)
+    result = invoke(*ARGS)
+    assert f"{folder} belongs to another user (uid {NOBODY})" in result.stderr
+    assert list(folder.iterdir()) == []
+
+
+def test_a_cache_hit_imports_neither_google_auth_nor_requests(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    token()  # fills the cache
+    code = (
+        "import sys\n"
+        "from vertex_openai_env.cli import main\n"
+        f"try: main({list(ARGS)!r})\n"
+        "except SystemExit: pass\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('google', 'requests', 'urllib3')]\n"
+        "print(heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stderr.strip() == "[]"
+    assert "OPENAI_API_KEY" in result.stdout
+    assert google.count("/token") == 1

@@ -1,0 +1,94 @@
+"""`--env-file PATH --watch`: the file is rewritten before each expiry, until stopped."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from tests.conftest import cli_env
+from tests.fake_google import FakeGoogle, json_reply
+
+ARGS = ["--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash"]
+
+
+@pytest.fixture
+def dotenv(tmp_path: Path) -> Path:
+    path = tmp_path / ".env"
+    path.write_text("# mine\nDEBUG=1\n")
+    return path
+
+
+def start(dotenv: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["vertex-openai-env", *ARGS, "--env-file", str(dotenv), "--watch", *extra],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def tokens_seen(dotenv: Path) -> Iterator[str]:
+    values = dotenv_values(dotenv)
+    if values.get("OPENAI_API_KEY"):
+        yield str(values["OPENAI_API_KEY"])
+
+
+def test_the_file_is_rewritten_as_each_token_runs_out_until_sigterm(
+    google: FakeGoogle, service_account: Path, dotenv: Path
+) -> None:
+    google.token_lifetime = 6
+    watcher = start(dotenv, "--min-valid", "4s")
+    seen: list[str] = []
+
+    def two_tokens() -> bool:
+        seen.extend(t for t in tokens_seen(dotenv) if t not in seen)
+        return len(seen) >= 2
+
+    wait_for(two_tokens, 15)
+    watcher.send_signal(signal.SIGTERM)
+    _, stderr = watcher.communicate(timeout=10)
+    assert watcher.returncode == 0, stderr
+    assert "refreshing in" in stderr
+    assert stderr.rstrip().endswith("stopped")
+    values = dotenv_values(dotenv)
+    assert values["DEBUG"] == "1"
+    assert values["OPENAI_API_KEY"] in seen
+    assert all(google.issued.get(token) for token in seen)
+
+
+def test_a_failed_refresh_is_retried_while_the_old_token_holds(
+    google: FakeGoogle, service_account: Path, dotenv: Path
+) -> None:
+    google.token_lifetime = 30
+    watcher = start(dotenv, "--min-valid", "28s")
+    wait_for(lambda: any(tokens_seen(dotenv)), 15)
+    (first,) = tokens_seen(dotenv)
+    refusal = json_reply(400, {"error": "invalid_grant", "error_description": "try later"})
+    google.fail_next("/token", lambda call: refusal)
+    wait_for(lambda: next(tokens_seen(dotenv)) != first, 20)
+    watcher.send_signal(signal.SIGINT)
+    _, stderr = watcher.communicate(timeout=10)
+    assert watcher.returncode == 0
+    assert "refresh failed:" in stderr
+    assert "retrying in 2s (the current token is valid for" in stderr
+
+
+def test_watch_needs_an_env_file() -> None:
+    result = subprocess.run(
+        ["vertex-openai-env", *ARGS, "--watch"], capture_output=True, text=True, env=cli_env()
+    )
+    assert result.returncode == 2
+    assert "--watch keeps a file fresh: give --env-file PATH" in result.stderr
