@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint demo bench generated clean
+.PHONY: test lint demo bench generated completions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,8 @@ bench: $(STAMP)
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)
 	$(BIN)/python -m tests.generate
+
+completions: generated
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -393,6 +393,43 @@ def json_reply(status: int, body: Json) -> Reply:
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
 
 
+def vertex_error(kind: str, project: str = "my-proj") -> Callable[[Call], Reply]:
+    """A fault: Vertex AI's own error reply for `kind`, as Google shapes it."""
+    info = "type.googleapis.com/google.rpc.ErrorInfo"
+    errors: dict[str, tuple[int, str, str, list[Json]]] = {
+        "unauthenticated": (401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", []),
+        "permission": (
+            403,
+            "PERMISSION_DENIED",
+            "Permission 'aiplatform.endpoints.predict' denied on resource (or it may not exist).",
+            [{"@type": info, "reason": "IAM_PERMISSION_DENIED",
+              "metadata": {"permission": "aiplatform.endpoints.predict"}}],
+        ),
+        "api_disabled": (
+            403,
+            "PERMISSION_DENIED",
+            f"Vertex AI API has not been used in project {project} before or it is disabled.",
+            [{"@type": info, "reason": "SERVICE_DISABLED",
+              "metadata": {"service": "aiplatform.googleapis.com"}}],
+        ),
+        "quota_project": (
+            403,
+            "PERMISSION_DENIED",
+            "Your application is authenticating by using local Application Default "
+            "Credentials. The aiplatform.googleapis.com API requires a quota project, which "
+            "is not set by default.",
+            [{"@type": info, "reason": "SERVICE_DISABLED",
+              "metadata": {"consumer": "projects/764086051850"}}],
+        ),
+        "not_found": (404, "NOT_FOUND", "Publisher Model was not found.", []),
+        "exhausted": (429, "RESOURCE_EXHAUSTED", "Resource has been exhausted.", []),
+        "unavailable": (503, "UNAVAILABLE", "The service is currently unavailable.", []),
+    }  # fmt: skip
+    code, status, message, details = errors[kind]
+    body = {"error": {"code": code, "message": message, "status": status, "details": details}}
+    return lambda call: json_reply(code, body)
+
+
 def iam_error(code: int, message: str, status: str) -> Json:
     return {"error": {"code": code, "message": message, "status": status}}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vertex_openai_env.cli import main
+from vertex_openai_env.cli import completion_script, main
 from vertex_openai_env.launch import HELP_PAGE, PAGE_WIDTH
 
 
@@ -23,8 +23,20 @@ def help_page() -> str:
     return result.output
 
 
+COMPLETIONS = Path(__file__).parent.parent / "completions"
+# zsh finds completion functions by file name: `_` and the command's name.
+COMPLETION_FILES = {
+    "bash": "vertex-openai-env.bash",
+    "zsh": "_vertex-openai-env",
+    "fish": "vertex-openai-env.fish",
+}
+
+
 def generated() -> dict[Path, str]:
-    return {Path(HELP_PAGE): help_page()}
+    files = {Path(HELP_PAGE): help_page()}
+    for shell, name in COMPLETION_FILES.items():
+        files[COMPLETIONS / name] = completion_script(shell)
+    return files
 
 
 if __name__ == "__main__":

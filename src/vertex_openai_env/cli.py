@@ -144,6 +144,11 @@ settings_options = _options(
     ),
     click.option("--no-cache", is_flag=True, help="Neither read nor write the token cache."),
     click.option(
+        "--dedicated",
+        is_flag=True,
+        help="With --endpoint: use the endpoint's own DNS name (dedicated endpoints).",
+    ),
+    click.option(
         "-v", "--verbose", is_flag=True, help="Say on stderr where each setting came from."
     ),
 )
@@ -232,9 +237,7 @@ def _export(ctx: click.Context, options: dict[str, Any]) -> None:
     if options["unset"]:
         _unset(fmt, env_file, names)
         return
-    from . import pipeline
-
-    job = pipeline.Job(_flags(ctx), names, _min_valid(options), not options["no_cache"])
+    job = _job(ctx, names=names)
     if env_file is not None:
         if options["watch"]:
             from .watch import watch
@@ -274,11 +277,9 @@ def exec_(ctx: click.Context, /, command: tuple[str, ...], **_: Any) -> None:
     \b
       vertex-openai-env --model gemini-2.5-flash exec -- python app.py
     """
-    from . import pipeline, runner
+    from . import runner
 
-    options = _merged(ctx)
-    job = pipeline.Job(_flags(ctx), _names(options), _min_valid(options), not options["no_cache"])
-    exports = _prepare(job, options)
+    exports = _prepare(_job(ctx), _merged(ctx))
     runner.run(list(command), {**os.environ, **exports.variables})
 
 
@@ -300,6 +301,90 @@ def hook(ctx: click.Context, /, shell: str, **_: Any) -> None:
 
     resolve(_flags(ctx), os.environ)  # bad settings are reported now, not at every prompt
     console.emit(snippet(shell, _given_args(ctx)))
+
+
+@main.command()
+@settings_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON for scripts.",
+)
+@click.pass_context
+def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
+    """List a region's Vertex endpoints: ID, display name, deployed models, dedicated DNS.
+
+    \b
+      vertex-openai-env endpoints --project my-proj --location us-central1
+    """
+    from . import endpoints as listing
+
+    found = listing.listing(_prepare(_job(ctx, target_required=False), _merged(ctx)))
+    if not found and fmt == "table":
+        console.note("no endpoints in this project and region")
+        return
+    console.emit(listing.table(found) if fmt == "table" else listing.as_json(found))
+
+
+@main.command()
+@settings_options
+@click.option(
+    "--probe", is_flag=True, help="Also send one tiny chat request and explain a failure."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Lines on stderr for people, or a JSON document on stdout.",
+)
+@click.pass_context
+def check(ctx: click.Context, /, probe: bool, fmt: str, **_: Any) -> None:
+    """Resolve everything, get a fresh token, and say what was found; exit 0 only if all is well.
+
+    \b
+      vertex-openai-env check --model gemini-2.5-flash --probe
+    """
+    from .check import check as run_check
+
+    options = {**_merged(ctx), "verbose": False}
+    report = run_check(_prepare(_job(ctx, use_cache=False), options), probe, options["timeout"])
+    if fmt == "json":
+        import json
+
+        console.emit(json.dumps(report.document, indent=2) + "\n")
+    else:
+        for line in report.lines:
+            console.say(line)
+    if report.problem:
+        raise report.problem
+    if fmt == "text":
+        console.say("all good")
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the TAB-completion script for a shell (the same as the files in completions/).
+
+    \b
+      vertex-openai-env completion fish > ~/.config/fish/completions/vertex-openai-env.fish
+    """
+    console.emit(completion_script(shell))
+
+
+def completion_script(shell: str) -> str:
+    """click's completion script for `shell`, as the environment variable protocol prints it."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None
+    source = completer(main, {}, PROG, "_VERTEX_OPENAI_ENV_COMPLETE").source()
+    return source if source.endswith("\n") else source + "\n"
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -331,6 +416,21 @@ def _given_args(ctx: click.Context) -> list[str]:
                 for item in value if param.multiple else (value,):
                     args += [flag, str(item)]
     return args
+
+
+def _job(ctx: click.Context, **overrides: Any) -> Job:
+    """The export job the options before and after the command name describe."""
+    from .pipeline import Job
+
+    options = _merged(ctx)
+    job = Job(
+        _flags(ctx),
+        _names(options),
+        _min_valid(options),
+        not options["no_cache"],
+        options["dedicated"],
+    )
+    return job._replace(**overrides)
 
 
 def _flags(ctx: click.Context) -> Flags:

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from . import tokens
+from .errors import InputError, TokenSourceError
 from .exports import Names, variables
 from .settings import Flags, Settings, resolve
 from .tokens import CREDENTIAL_KINDS, Minted
@@ -70,10 +71,14 @@ class Job(NamedTuple):
     names: Names
     min_valid: int = 300
     use_cache: bool = True
+    dedicated: bool = False
+    target_required: bool = True
 
     def prepare(self, environ: Mapping[str, str]) -> Exports:
         """Resolve the settings, get a token (from the cache when fresh), build the variables."""
-        settings = resolve(self.flags, environ)
+        settings = resolve(self.flags, environ, self.target_required)
+        if self.dedicated and settings.target.kind != "endpoint":
+            raise InputError("--dedicated goes with --endpoint: only endpoints can be dedicated")
         notes = list(settings.notes)
         if self.use_cache:
             from .cache import TokenCache
@@ -84,7 +89,34 @@ class Job(NamedTuple):
         else:
             minted = tokens.fetch(settings.token, environ)
         settings = settings.with_credentials_project(minted.credential.project)
+        if self.dedicated:
+            settings = _with_dedicated_host(settings, minted)
         target = settings.target
         model = target.id if target.kind == "model" else None
         values = variables(settings.base_url(), minted.token, model, self.names)
         return Exports(settings, minted, values, tuple(notes))
+
+
+def _with_dedicated_host(settings: Settings, minted: Minted) -> Settings:
+    """Look the endpoint up and use its own DNS name: the shared host refuses dedicated ones."""
+    from . import diagnose, vertex
+
+    assert settings.project is not None
+    client = vertex.Client(
+        settings.rest_root(),
+        minted.token.value,
+        minted.credential.quota_project,
+        settings.token.timeout,
+    )
+    endpoint_id = settings.target.id
+    try:
+        found = client.endpoint(settings.project.value, settings.location.value, endpoint_id)
+    except vertex.ApiFailure as failure:
+        partial = Exports(settings, minted, {})
+        raise diagnose.explain(failure.reply, diagnose.Context.of(partial, client.root)) from None
+    if not found.dedicated_dns:
+        raise TokenSourceError(
+            f"endpoint {endpoint_id} has no dedicated DNS name: it is served on the shared host",
+            fix="run again without --dedicated",
+        )
+    return settings._replace(dedicated_dns=found.dedicated_dns)

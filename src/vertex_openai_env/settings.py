@@ -62,6 +62,7 @@ class Settings(NamedTuple):
     token: TokenRequest = TokenRequest()
     token_origins: Mapping[str, Sourced] = MappingProxyType({})
     notes: tuple[str, ...] = ()
+    dedicated_dns: str | None = None  # a dedicated endpoint's own host, once looked up
 
     def with_credentials_project(self, project: str | None) -> Settings:
         """Fill in the project from the credentials when nothing else named one."""
@@ -80,13 +81,16 @@ class Settings(NamedTuple):
         """The OPENAI_BASE_URL these settings describe (the project must be known)."""
         if self.project is None:
             raise ValueError("base_url() needs the project; call with_credentials_project first")
+        root = f"https://{self.dedicated_dns}" if self.dedicated_dns else self.rest_root()
         return urls.base_url(
-            self.project.value,
-            self.location.value,
-            self.target,
-            self.api_version.value,
-            self.api_root.value if self.api_root else None,
+            self.project.value, self.location.value, self.target, self.api_version.value, root
         )
+
+    def rest_root(self) -> str:
+        """Where the Vertex AI REST API for this location is: --api-endpoint or Google's host."""
+        if self.api_root:
+            return self.api_root.value
+        return f"https://{urls.default_host(self.location.value)}"
 
     def origins(self) -> dict[str, Sourced]:
         """Each setting shown as text with its origin, for --verbose and JSON output."""
@@ -97,6 +101,9 @@ class Settings(NamedTuple):
             target.kind: Sourced(target.id, self.target_source) if target.id else None,
             "api_version": self.api_version,
             "api_endpoint": self.api_root,
+            "dedicated_dns": Sourced(self.dedicated_dns, "the endpoint")
+            if self.dedicated_dns
+            else None,
             **self.token_origins,
         }
         return {name: value for name, value in shown.items() if value is not None}

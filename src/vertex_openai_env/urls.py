@@ -27,7 +27,7 @@ _REGION = r"[a-z]+-[a-z]+[0-9]{1,2}"
 _MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
 _MODEL = rf"{_MODEL_PART}(?:/{_MODEL_PART})?"
 _ENDPOINT_ID = r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}"
-_HOST = rf"(?i){_LABEL}(?:\.{_LABEL})*"
+HOST_PATTERN = rf"(?i){_LABEL}(?:\.{_LABEL})*"
 _URL_CHARS = r"[A-Za-z0-9._~:/\[\]-]+"
 _URL_PATH = r"(?:/[A-Za-z0-9._~-]+)*/?"
 
@@ -163,7 +163,7 @@ def api_root(value: str) -> str:
         host = parts.hostname or ""
     except ValueError as exc:
         raise bad from exc
-    valid_host = bool(re.fullmatch(_HOST, host)) or _is_ip(host)
+    valid_host = bool(re.fullmatch(HOST_PATTERN, host)) or _is_ip(host)
     if (
         parts.scheme not in ("http", "https")
         or not valid_host

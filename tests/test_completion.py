@@ -1,0 +1,70 @@
+"""Shell completion, and help text on every command and option."""
+
+from __future__ import annotations
+
+import subprocess
+
+import click
+import pytest
+
+from tests.conftest import cli_env, invoke, require
+from tests.generate import COMPLETION_FILES, COMPLETIONS
+from vertex_openai_env.cli import main
+
+
+def complete(words: list[str]) -> list[str]:
+    """What TAB offers in a real bash after the committed completion script is sourced."""
+    bash = require("bash")
+    script = (
+        f"source {COMPLETIONS / COMPLETION_FILES['bash']}\n"
+        'COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))\n'
+        "_vertex_openai_env_completion vertex-openai-env\n"
+        "printf '%s\\n' \"${COMPREPLY[@]}\""
+    )
+    result = subprocess.run(
+        [bash, "-c", script, "bash", *words],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.split()
+
+
+def test_tab_offers_options() -> None:
+    assert complete(["vertex-openai-env", "--pro"]) == ["--project"]
+    assert {"--location", "--model", "--endpoint", "--env-file"} <= set(
+        complete(["vertex-openai-env", "--"])
+    )
+
+
+def test_tab_offers_commands_and_choices() -> None:
+    assert complete(["vertex-openai-env", "ch"]) == ["check"]
+    assert complete(["vertex-openai-env", "--format", "p"]) == ["powershell"]
+    assert complete(["vertex-openai-env", "hook", ""]) == ["bash", "zsh", "fish"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_command_prints_the_committed_script(shell: str) -> None:
+    result = invoke("completion", shell)
+    assert result.exit_code == 0
+    assert result.stdout == (COMPLETIONS / COMPLETION_FILES[shell]).read_text()
+
+
+def test_zsh_also_finds_its_script_by_the_usual_name() -> None:
+    alias = COMPLETIONS / "vertex-openai-env.zsh"
+    assert alias.is_symlink()
+    assert alias.resolve() == (COMPLETIONS / "_vertex-openai-env").resolve()
+
+
+def _commands(group: click.Group) -> list[click.Command]:
+    return [group, *group.commands.values()]
+
+
+@pytest.mark.parametrize("command", _commands(main), ids=lambda c: c.name)
+def test_every_command_and_option_has_help(command: click.Command) -> None:
+    assert (command.help or "").strip(), f"{command.name} has no help"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert (param.help or "").strip(), f"{command.name} {param.opts} has no help"

@@ -1,0 +1,230 @@
+"""endpoints, --dedicated and check, against a loopback stand-in of the Vertex REST API."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import exported, invoke, require
+from tests.fake_google import FakeGoogle, vertex_error
+
+PROJECT = "my-proj"
+LOCATION = "us-central1"
+CHAT = f"/v1beta1/projects/{PROJECT}/locations/{LOCATION}/endpoints/openapi/chat/completions"
+
+
+def fake_endpoint(number: int, dedicated: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": f"projects/123/locations/{LOCATION}/endpoints/{1000 + number}",
+        "displayName": f"endpoint-{number}",
+        "deployedModels": [{"id": "9", "displayName": f"llama-{number}"}],
+        "dedicatedEndpointEnabled": dedicated,
+    }
+    if dedicated:
+        item["dedicatedEndpointDns"] = f"{1000 + number}.{LOCATION}-123.prediction.vertexai.goog"
+    return item
+
+
+@pytest.fixture
+def vertex(google: FakeGoogle, service_account: Path) -> FakeGoogle:
+    google.endpoints[LOCATION] = [fake_endpoint(n, dedicated=n == 2) for n in range(5)]
+    return google
+
+
+def cli(google: FakeGoogle, *args: str) -> Any:
+    return invoke("--project", PROJECT, "--location", LOCATION, "--api-endpoint", google.url, *args)
+
+
+def test_endpoints_lists_every_page_as_a_table(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "endpoints")
+    assert result.exit_code == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == [
+        "ENDPOINT",
+        "ID",
+        "DISPLAY",
+        "NAME",
+        "DEPLOYED",
+        "MODELS",
+        "DEDICATED",
+        "DNS",
+    ]
+    assert [row.split()[0] for row in rows] == ["1000", "1001", "1002", "1003", "1004"]
+    assert rows[2].split()[-1] == f"1002.{LOCATION}-123.prediction.vertexai.goog"
+    assert rows[0].split()[-1] == "-"
+    pages = [c for c in vertex.calls if c.path.endswith("/endpoints") and c.method == "GET"]
+    assert [c.query.get("pageToken") for c in pages] == [None, ["2"], ["4"]]
+    assert all(vertex.valid(call.bearer) for call in pages)
+
+
+def test_endpoints_as_json(vertex: FakeGoogle) -> None:
+    result = invoke(
+        "endpoints", "--format", "json", "--project", PROJECT, "--location", LOCATION,
+        "--api-endpoint", vertex.url,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert listed[1] == {
+        "id": "1001",
+        "display_name": "endpoint-1",
+        "deployed_models": ["llama-1"],
+        "dedicated_dns": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fault", "message", "fix"),
+    [
+        (
+            "permission",
+            f"lacks aiplatform.endpoints.predict in project {PROJECT}",
+            "roles/aiplatform.user",
+        ),
+        (
+            "api_disabled",
+            f"the Vertex AI API is not enabled in project {PROJECT}",
+            "gcloud services enable",
+        ),
+    ],
+)
+def test_endpoints_errors_are_explained(
+    fault: str, message: str, fix: str, vertex: FakeGoogle
+) -> None:
+    vertex.fail_next(f"/v1/projects/{PROJECT}/locations/{LOCATION}/endpoints", vertex_error(fault))
+    result = cli(vertex, "endpoints")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert fix in result.stderr
+
+
+@pytest.mark.parametrize("location", [[], ["--location", "global"]])
+def test_endpoints_need_a_region(location: list[str], vertex: FakeGoogle) -> None:
+    result = invoke("--project", PROJECT, *location, "endpoints")
+    assert result.exit_code == 2
+    assert "endpoints live in a region" in result.stderr
+
+
+def test_dedicated_uses_the_endpoints_own_host(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "--endpoint", "1002", "--dedicated")
+    assert result.exit_code == 0, result.stderr
+    assert exported(result.stdout)["OPENAI_BASE_URL"] == (
+        f"https://1002.{LOCATION}-123.prediction.vertexai.goog/v1beta1/projects/{PROJECT}"
+        f"/locations/{LOCATION}/endpoints/1002"
+    )
+
+
+def test_dedicated_without_a_dedicated_name_is_an_error(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "--endpoint", "1001", "--dedicated")
+    assert result.exit_code == 1
+    assert "endpoint 1001 has no dedicated DNS name" in result.stderr
+    assert result.stdout == ""
+
+
+def test_dedicated_needs_an_endpoint(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "--model", "gemini-2.5-flash", "--dedicated")
+    assert result.exit_code == 2
+    assert "--dedicated goes with --endpoint" in result.stderr
+
+
+def test_a_forged_dedicated_name_never_reaches_the_output(vertex: FakeGoogle) -> None:
+    vertex.endpoints[LOCATION][2]["dedicatedEndpointDns"] = "x.example.com/$(touch PWNED)"
+    result = cli(vertex, "--endpoint", "1002", "--dedicated")
+    assert result.exit_code == 1
+    assert "PWNED" not in result.stdout + result.stderr
+
+
+def test_check_all_good_with_probe(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "check", "--model", "gemini-2.5-flash", "--probe")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert f"vertex-openai-env: project: {PROJECT} (from --project)" in lines
+    assert any(line.startswith("vertex-openai-env: probe: ok (HTTP 200 in ") for line in lines)
+    assert lines[-1] == "vertex-openai-env: all good"
+    (chat,) = vertex.chats
+    assert chat.path == CHAT
+    assert chat.json()["max_tokens"] == 1
+    assert chat.bearer is not None
+    assert chat.bearer not in result.stderr
+    assert f"token: {chat.bearer[:8]}… (a prefix, not usable)" in result.stderr
+
+
+def test_check_gets_a_fresh_token(vertex: FakeGoogle) -> None:
+    cli(vertex, "--model", "m")
+    cli(vertex, "check", "--model", "m")
+    assert vertex.count("/token") == 2
+
+
+PROBE_FAILURES = [
+    ("unauthenticated", "Vertex AI refused the token", "gcloud auth application-default login"),
+    ("permission", "lacks aiplatform.endpoints.predict in project my-proj", "roles/aiplatform.user"),
+    ("api_disabled", "the Vertex AI API is not enabled", "aiplatform.googleapis.com --project my-proj"),
+    ("quota_project", "need a quota project here, and OpenAI SDKs cannot send one", "x-goog-user-project"),
+    ("not_found", "model google/gemini-2.5-flash is not served", "try --location global"),
+    ("exhausted", "rate-limiting my-proj (HTTP 429)", "ask for more quota"),
+    ("unavailable", "Vertex AI failed with HTTP 503", "try again"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fault", "message", "fix"), PROBE_FAILURES)
+def test_check_probe_explains_each_failure(
+    fault: str, message: str, fix: str, vertex: FakeGoogle
+) -> None:
+    vertex.fail_next(CHAT, vertex_error(fault))
+    result = cli(vertex, "check", "--model", "gemini-2.5-flash", "--probe")
+    assert result.exit_code == 1
+    error, fix_line = result.stderr.splitlines()[-2:]
+    assert error.startswith("vertex-openai-env: error: ")
+    assert message in error
+    assert fix in fix_line
+    assert "all good" not in result.stderr
+
+
+def test_check_explains_a_missing_endpoint(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "check", "--endpoint", "4242")
+    assert result.exit_code == 1
+    assert f"endpoint 4242 does not exist in {PROJECT}/{LOCATION}" in result.stderr
+
+
+def test_check_hints_at_dedicated_endpoints(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "check", "--endpoint", "1002")
+    assert result.exit_code == 0, result.stderr
+    assert "hint: this endpoint is dedicated" in result.stderr
+    assert "add --dedicated" in result.stderr
+    quiet = cli(vertex, "check", "--endpoint", "1002", "--dedicated")
+    assert "hint:" not in quiet.stderr
+
+
+def test_check_as_json(vertex: FakeGoogle) -> None:
+    vertex.fail_next(CHAT, vertex_error("permission"))
+    result = cli(vertex, "check", "--model", "gemini-2.5-flash", "--probe", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["probe"]["status"] == 403
+    assert "roles/aiplatform.user" in document["problem"]["fix"]
+    assert document["token_prefix"].endswith("…")
+    assert document["settings"]["project"] == {"value": PROJECT, "source": "--project"}
+
+
+def test_user_credentials_from_gcloud_get_the_quota_project_explanation(
+    google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require("gcloud")
+    folder = Path(os.environ["CLOUDSDK_CONFIG"])
+    folder.mkdir()
+    (folder / "application_default_credentials.json").write_text(
+        json.dumps(google.authorized_user_info())
+    )
+    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", google.token_uri)
+    google.fail_next(CHAT, vertex_error("quota_project"))
+    result = cli(
+        google, "--token-source", "gcloud", "check", "--model", "gemini-2.5-flash", "--probe"
+    )
+    assert result.exit_code == 1
+    assert "user credentials need a quota project here" in result.stderr
