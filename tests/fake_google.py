@@ -76,6 +76,7 @@ class FakeGoogle:
     chats: list[Call] = field(default_factory=list)
     max_impersonation_lifetime: int = 43200
     iam_denied: set[str] = field(default_factory=set)
+    next_tokens: list[str] = field(default_factory=list)
     endpoints: dict[str, list[Json]] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -182,8 +183,21 @@ class FakeGoogle:
     def count(self, path: str) -> int:
         return sum(1 for call in self.calls if call.path == path)
 
+    def hang(self) -> Callable[[Call], Reply]:
+        """A fault: answer only when the fake shuts down, as a server that never replies."""
+
+        def never(call: Call) -> Reply:
+            self._stop.wait(120)
+            return json_reply(504, {})
+
+        return never
+
     def issue(self, lifetime: int | None = None) -> tuple[str, datetime]:
-        token = "ya29.fake-" + secrets.token_urlsafe(24)
+        token = (
+            self.next_tokens.pop(0)
+            if self.next_tokens
+            else "ya29.fake-" + secrets.token_urlsafe(24)
+        )
         expiry = datetime.now(timezone.utc) + timedelta(seconds=lifetime or self.token_lifetime)
         self.issued[token] = expiry
         return token, expiry

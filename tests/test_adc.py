@@ -16,7 +16,7 @@ from tests.fake_google import FakeGoogle, json_reply
 from vertex_openai_env import adc
 from vertex_openai_env.errors import CredentialsError
 from vertex_openai_env.tokens import CLOUD_PLATFORM, TokenRequest, fetch
-from vertex_openai_env.transport import BoundedRequest
+from vertex_openai_env.transport import Exchange
 
 MODEL_ARGS = ("--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -72,9 +72,12 @@ def test_metadata_server_gives_token_project_and_account(google: FakeGoogle) -> 
 class FakeTransport(google.auth.transport.Request):
     """Stands in for Google's fixed user-credential token host, which a test cannot reach."""
 
+    timeout = 5.0
+
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         self.status, self.body = status, body
         self.calls: list[tuple[str, bytes]] = []
+        self.last = Exchange()
 
     def __call__(
         self,
@@ -126,7 +129,6 @@ def test_user_credentials_refresh_with_their_refresh_token(
 def test_an_expired_user_login_names_the_login_command(google: FakeGoogle, tmp_path: Path) -> None:
     found = user_adc(google, tmp_path)
     transport = FakeTransport(400, {"error": "invalid_grant", "error_description": "Bad Request"})
-    transport.last = BoundedRequest(1).last  # type: ignore[attr-defined]
     with pytest.raises(CredentialsError, match="expired or was revoked") as caught:
         adc.refresh(found.credentials, found.info, transport)  # type: ignore[arg-type]
     assert caught.value.fix == "gcloud auth application-default login"

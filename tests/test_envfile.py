@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from tests.conftest import as_other_user, invoke
+from tests.conftest import NOBODY, as_other_user, invoke
 from tests.fake_google import FakeGoogle
 from vertex_openai_env import envfile
 from vertex_openai_env.errors import OutputError
@@ -144,7 +145,9 @@ def test_a_read_only_folder_is_refused(shared_tmp: Path) -> None:
     folder.mkdir()
     path = folder / ".env"
     path.write_text("A=1\n")
-    path.chmod(0o666)
+    if os.geteuid() == 0:  # the writer below gives up root: make the files its own
+        for owned in (folder, path):
+            os.chown(owned, NOBODY, NOBODY)
     folder.chmod(0o555)
 
     def attempt() -> str:
@@ -190,3 +193,34 @@ def test_cli_refuses_env_file_with_another_format(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--env-file writes the dotenv format" in result.stderr
     assert not (tmp_path / ".env").exists()
+
+
+def test_root_keeps_the_owner_of_someone_elses_file(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can write another user's file")
+    path = shared_tmp / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, NOBODY, NOBODY)
+    envfile.update(path, NEW)
+    assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, NOBODY)
+    assert dotenv_values(path) == {"A": "1", **NEW}
+
+
+def test_a_file_owned_by_another_user_is_refused(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can set up a file owned by another user in a shared folder")
+    shared_tmp.chmod(0o777)  # the folder lets anyone replace files: the owner check decides
+    path = shared_tmp / ".env"
+    path.write_text("A=1\n")
+    path.chmod(0o666)
+
+    def attempt() -> str:
+        try:
+            envfile.update(path, {"A": "2"})
+        except OutputError as exc:
+            return exc.message
+        return "written"
+
+    assert as_other_user(attempt) == f"{path} belongs to another user (uid 0); not replacing it"
+    assert path.read_text() == "A=1\n"
+    assert path.stat().st_uid == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ _USER_LOGIN_EXPIRED = {"invalid_grant", "invalid_rapt", "reauth_required"}
 _GOOGLE_RUNTIMES = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE")
 _METADATA_FLAVOR = {"Metadata-Flavor": "Google"}
 _DMI_PRODUCT = Path("/sys/class/dmi/id/product_name")
+RETRY_BUDGET = 3
 
 
 @dataclass(frozen=True)
@@ -158,14 +160,39 @@ def from_file(path: Path, origin: str) -> Found:
 
 
 def refresh(credentials: Credentials, info: CredentialInfo, http: BoundedRequest) -> None:
-    """Refresh `credentials`, turning every google-auth failure into a one-line error."""
+    """Refresh `credentials`, turning every google-auth failure into a one-line error.
+
+    google-auth retries on its own (up to five times over 15s for the metadata server);
+    the whole refresh is given at most RETRY_BUDGET times the per-request timeout.
+    """
+    outcome: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            credentials.refresh(http)
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, name="token-refresh", daemon=True)
+    worker.start()
+    budget = RETRY_BUDGET * http.timeout
+    worker.join(budget)
+    if worker.is_alive():
+        raise _unreachable(http, budget)
+    if not outcome:
+        return
+    failing = http.last.status is not None and http.last.status >= 500
     try:
-        credentials.refresh(http)
+        raise outcome[0]
     except google.auth.exceptions.TransportError as exc:
         raise _unreachable(http) from exc
-    except google.auth.exceptions.RefreshError as exc:
+    except google.auth.exceptions.GoogleAuthError as exc:
+        if failing:  # whatever the body said, the server was failing: retries are done
+            raise _unreachable(http) from exc
+        if not isinstance(exc, google.auth.exceptions.RefreshError):
+            raise _garbled(info, http, exc) from exc
         raise _refused(exc, info, http) from exc
-    except (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise _garbled(info, http, exc) from exc
 
 
@@ -290,10 +317,18 @@ def _endpoint(http: BoundedRequest) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _unreachable(http: BoundedRequest) -> VertexEnvError:
-    if http.last.timed_out:
+def _unreachable(http: BoundedRequest, budget: float | None = None) -> VertexEnvError:
+    """No token: the endpoint failed, never answered, or could not be reached."""
+    given_up = f"gave up after {budget:g}s: " if budget else ""
+    status = http.last.status
+    if status is not None and status >= 500:
         return TokenSourceError(
-            f"timed out after {http.timeout:g}s waiting for {_endpoint(http)}",
+            f"{given_up}{_endpoint(http)} kept answering HTTP {status}",
+            fix="Google's side is failing: try again in a minute",
+        )
+    if http.last.timed_out or budget:
+        return TokenSourceError(
+            f"{given_up}no answer from {_endpoint(http)} within {http.timeout:g}s",
             fix="check your network or proxy; raise the limit with --timeout SECONDS",
         )
     return TokenSourceError(

@@ -9,7 +9,6 @@ file that does not look exactly like ours is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from . import atomic
 from .errors import TokenSourceError
 from .gcloud_config import adc_path
 from .tokens import CredentialInfo, Minted, Token, TokenRequest, checked_token, fetch
@@ -89,7 +89,7 @@ class TokenCache:
             "credential": minted.credential._asdict(),
         }
         try:
-            _write_private(path, json.dumps(entry))
+            atomic.replace(path, json.dumps(entry).encode())
         except OSError as exc:
             self.notes.append(f"could not write the token cache in {path.parent}: {exc.strerror}")
 
@@ -163,19 +163,3 @@ def _parse(entry: Any) -> Minted:
         raise ValueError("an expiry without a zone")
     credential = CredentialInfo(**entry["credential"])
     return Minted(Token(checked_token(entry["token"], "the token cache"), expiry), credential)
-
-
-def _write_private(path: Path, text: str) -> None:
-    import tempfile  # only when writing: a cache hit does without it
-
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -11,12 +11,12 @@ import io
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+from . import atomic
 from .errors import OutputError, reason
 from .formats import assignment
 
@@ -90,7 +90,7 @@ def _rewrite(path: Path, change: Callable[[str], str]) -> int:
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
     with _locked(folder):
         text, mode, owner = _read(target, path)
-        _write_atomically(target, change(text), mode, owner, path)
+        _write(target, change(text), mode, owner, path)
     return mode
 
 
@@ -122,56 +122,28 @@ def _read(target: Path, shown_as: Path) -> tuple[str, int, tuple[int, int] | Non
     return text, mode, (info.st_uid, info.st_gid) if _me() is not None else None
 
 
-def _write_atomically(
+def _write(
     target: Path, text: str, mode: int, owner: tuple[int, int] | None, shown_as: Path
 ) -> None:
-    """Write beside `target` (0600 from birth), fsync, then rename over it in one step."""
-    try:
-        fd, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    me = _me()
+    if owner == me:
+        owner = None
+    elif owner is not None and hasattr(os, "geteuid") and os.geteuid() != 0:
+        raise OutputError(
+            f"{shown_as} belongs to another user (uid {owner[0]}); not replacing it",
+            fix="run as that user, or point --env-file at a file of your own",
         )
+    try:
+        atomic.replace(target, text.encode("utf-8"), mode, owner)
     except OSError as exc:
         raise OutputError(
             f"cannot write {shown_as}: {reason(exc)} in folder {target.parent}"
         ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            if owner is not None and owner != _me():
-                _keep_owner(stream.fileno(), owner, shown_as)
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(target.parent)
 
 
 def _me() -> tuple[int, int] | None:
     """Our (uid, gid); None where files have no POSIX owners, so any owner counts as ours."""
     return (os.geteuid(), os.getegid()) if hasattr(os, "geteuid") else None
-
-
-def _keep_owner(fd: int, owner: tuple[int, int], shown_as: Path) -> None:
-    try:
-        os.fchown(fd, *owner)
-    except PermissionError as exc:
-        raise OutputError(
-            f"{shown_as} belongs to another user (uid {owner[0]}); not replacing it",
-            fix="run as that user, or point --env-file at a file of your own",
-        ) from exc
-
-
-def _sync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 @contextlib.contextmanager
