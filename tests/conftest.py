@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -69,6 +70,19 @@ def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.Monk
     path = google.service_account_file(tmp_path)
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
     return path
+
+
+@pytest.fixture
+def gcloud_login(google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
+    """The real gcloud, logged in (application-default) and refreshing at the fake."""
+    require("gcloud")
+    folder = Path(os.environ["CLOUDSDK_CONFIG"])
+    folder.mkdir(exist_ok=True)
+    (folder / "application_default_credentials.json").write_text(
+        json.dumps(google.authorized_user_info())
+    )
+    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", google.token_uri)
+    return google
 
 
 def invoke(*args: str) -> Result:

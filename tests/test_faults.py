@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import exported, invoke, require, run
+from tests.conftest import exported, invoke, run
 from tests.fake_google import Call, FakeGoogle, Reply, status_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -119,18 +118,6 @@ def test_a_metadata_address_where_nothing_listens_means_no_credentials() -> None
 
 
 # --- gcloud -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def gcloud_login(google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
-    require("gcloud")
-    folder = Path(os.environ["CLOUDSDK_CONFIG"])
-    folder.mkdir()
-    (folder / "application_default_credentials.json").write_text(
-        json.dumps(google.authorized_user_info())
-    )
-    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", google.token_uri)
-    return google
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import datetime, timezone
@@ -16,19 +15,6 @@ from vertex_openai_env import gcloud_token
 from vertex_openai_env.tokens import TokenRequest
 
 ARGS = ("--token-source", "gcloud", "--project", "my-proj", "--model", "gemini-2.5-flash")
-
-
-@pytest.fixture
-def gcloud_login(google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoogle:
-    """gcloud's application-default login, refreshed against the fake token endpoint."""
-    require("gcloud")
-    folder = Path(os.environ["CLOUDSDK_CONFIG"])
-    folder.mkdir(exist_ok=True)
-    (folder / "application_default_credentials.json").write_text(
-        json.dumps(google.authorized_user_info())
-    )
-    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", google.token_uri)
-    return google
 
 
 def fake_gcloud(folder: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> None:

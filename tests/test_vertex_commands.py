@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import exported, invoke, require
+from tests.conftest import exported, invoke
 from tests.fake_google import FakeGoogle, vertex_error
 
 PROJECT = "my-proj"
@@ -213,15 +212,9 @@ def test_check_as_json(vertex: FakeGoogle) -> None:
 
 
 def test_user_credentials_from_gcloud_get_the_quota_project_explanation(
-    google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+    gcloud_login: FakeGoogle,
 ) -> None:
-    require("gcloud")
-    folder = Path(os.environ["CLOUDSDK_CONFIG"])
-    folder.mkdir()
-    (folder / "application_default_credentials.json").write_text(
-        json.dumps(google.authorized_user_info())
-    )
-    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", google.token_uri)
+    google = gcloud_login
     google.fail_next(CHAT, vertex_error("quota_project"))
     result = cli(
         google, "--token-source", "gcloud", "check", "--model", "gemini-2.5-flash", "--probe"
