@@ -42,6 +42,15 @@ _FIXES = {
     "metadata_server": "gcloud compute instances describe INSTANCE "
     "--format='value(serviceAccounts)'",
 }
+# The credential files google-auth loads (their "type").
+FILE_KINDS = (
+    "authorized_user",
+    "service_account",
+    "external_account",
+    "external_account_authorized_user",
+    "impersonated_service_account",
+    "gdch_service_account",
+)
 _USER_LOGIN_EXPIRED = {"invalid_grant", "invalid_rapt", "reauth_required"}
 _GOOGLE_RUNTIMES = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE")
 _METADATA_FLAVOR = {"Metadata-Flavor": "Google"}
@@ -74,9 +83,10 @@ def mint(request: TokenRequest, environ: Mapping[str, str]) -> Minted:
         checked_token(credentials.token, CREDENTIAL_KINDS[info.kind]),
         _expiry(credentials.expiry, started),
     )
-    account = getattr(found.credentials, "service_account_email", None) or info.account
-    if not request.impersonate:
-        account = getattr(credentials, "service_account_email", None) or account
+    # Who spoke before any impersonation; refreshed credentials know best (the metadata
+    # server's account is learnt during the refresh).
+    speaker = found.credentials if request.impersonate else credentials
+    account = getattr(speaker, "service_account_email", None) or info.account
     return Minted(token, info._replace(account=account or None))
 
 
@@ -132,7 +142,7 @@ def from_file(path: Path, origin: str) -> Found:
     """Load a credentials file of any type google-auth supports, without network calls."""
     info = _read_json(path, origin)
     kind = info.get("type")
-    if kind not in CREDENTIAL_KINDS or kind == "metadata_server":
+    if kind not in FILE_KINDS:
         raise CredentialsError(
             f"credentials file {path} has type {shown(str(kind))}, which google-auth "
             "does not support",

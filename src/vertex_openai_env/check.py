@@ -42,7 +42,7 @@ def check(exports: Exports, with_probe: bool, timeout: float) -> Report:
             document["endpoint"] = found.as_json()
             lines += _endpoint_lines(found, base)
         except ApiFailure as failure:
-            problem = explain(failure.reply, Context.of(exports, client.root))
+            problem = explain(failure.reply, Context.of(settings, minted, client.root))
     if with_probe and problem is None:
         model = target.id if target.kind == "model" else None
         reply = probe(client, base, model)
@@ -50,7 +50,7 @@ def check(exports: Exports, with_probe: bool, timeout: float) -> Report:
         if reply.ok:
             lines.append(f"probe: ok (HTTP {reply.status} in {reply.seconds:.2f}s)")
         else:
-            problem = explain(reply, Context.of(exports, base))
+            problem = explain(reply, Context.of(settings, minted, base))
             document["probe"]["problem"] = problem.message
     document["ok"] = problem is None
     if problem:

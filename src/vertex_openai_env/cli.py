@@ -299,7 +299,7 @@ def hook(ctx: click.Context, /, shell: str, **_: Any) -> None:
     from .hook import snippet
     from .settings import resolve
 
-    resolve(_flags(ctx), os.environ)  # bad settings are reported now, not at every prompt
+    resolve(_flags(_merged(ctx)), os.environ)  # bad settings are reported now, not at every prompt
     console.emit(snippet(shell, _given_args(ctx)))
 
 
@@ -351,7 +351,7 @@ def check(ctx: click.Context, /, probe: bool, fmt: str, **_: Any) -> None:
     """
     from .check import check as run_check
 
-    options = {**_merged(ctx), "verbose": False}
+    options = {**_merged(ctx), "verbose": False}  # the report says it all, once
     report = run_check(_prepare(_job(ctx, use_cache=False), options), probe, options["timeout"])
     if fmt == "json":
         import json
@@ -424,7 +424,7 @@ def _job(ctx: click.Context, **overrides: Any) -> Job:
 
     options = _merged(ctx)
     job = Job(
-        _flags(ctx),
+        _flags(options),
         _names(options),
         _min_valid(options),
         not options["no_cache"],
@@ -433,8 +433,7 @@ def _job(ctx: click.Context, **overrides: Any) -> Job:
     return job._replace(**overrides)
 
 
-def _flags(ctx: click.Context) -> Flags:
-    options = _merged(ctx)
+def _flags(options: dict[str, Any]) -> Flags:
     return Flags(**{name: options[name] for name in Flags._fields})
 
 
@@ -491,7 +490,3 @@ def _unset(fmt: str, env_file: Path | None, names: Names) -> None:
     from . import envfile
 
     envfile.remove(env_file, names.all())
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

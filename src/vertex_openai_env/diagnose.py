@@ -11,8 +11,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import CredentialsError, TokenSourceError, VertexEnvError, reason
-from .pipeline import Exports
-from .tokens import CREDENTIAL_KINDS
+from .settings import Settings
+from .tokens import CREDENTIAL_KINDS, Minted
 from .urls import Target
 from .vertex import Reply
 
@@ -30,10 +30,9 @@ class Context(NamedTuple):
     url: str
 
     @classmethod
-    def of(cls, exports: Exports, url: str) -> Context:
-        settings = exports.settings
+    def of(cls, settings: Settings, minted: Minted, url: str) -> Context:
         assert settings.project is not None
-        credential = exports.minted.credential
+        credential = minted.credential
         return cls(
             settings.project.value,
             settings.location.value,

@@ -33,7 +33,7 @@ def listing(exports: Exports) -> list[Endpoint]:
     try:
         return client.endpoints(settings.project.value, location)
     except ApiFailure as failure:
-        raise explain(failure.reply, Context.of(exports, client.root)) from None
+        raise explain(failure.reply, Context.of(settings, minted, client.root)) from None
 
 
 def table(endpoints: list[Endpoint]) -> str:

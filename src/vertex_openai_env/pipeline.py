@@ -112,8 +112,8 @@ def _with_dedicated_host(settings: Settings, minted: Minted) -> Settings:
     try:
         found = client.endpoint(settings.project.value, settings.location.value, endpoint_id)
     except vertex.ApiFailure as failure:
-        partial = Exports(settings, minted, {})
-        raise diagnose.explain(failure.reply, diagnose.Context.of(partial, client.root)) from None
+        context = diagnose.Context.of(settings, minted, client.root)
+        raise diagnose.explain(failure.reply, context) from None
     if not found.dedicated_dns:
         raise TokenSourceError(
             f"endpoint {endpoint_id} has no dedicated DNS name: it is served on the shared host",
