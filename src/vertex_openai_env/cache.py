@@ -59,17 +59,16 @@ class TokenCache:
 
     def get(self, request: TokenRequest) -> Minted:
         """A cached token if one is fresh enough, else a fresh one, kept for next time."""
-        minted = self.load(request)
+        path = self._path(request)  # once: it reads and digests the credentials file
+        minted = self._load(path) if path else None
         if minted is None:
             minted = fetch(request, self.environ)
-            self.store(request, minted)
+            if path:
+                self._store(path, minted)
         return minted
 
-    def load(self, request: TokenRequest) -> Minted | None:
-        """The cached token for `request` if it stays valid for `min_valid` seconds more."""
-        path = self._path(request)
-        if path is None:
-            return None
+    def _load(self, path: Path) -> Minted | None:
+        """The entry at `path` if it stays valid for `min_valid` seconds more."""
         try:
             minted = _parse(_read_private(path))
         except (OSError, ValueError, KeyError, TypeError, TokenSourceError):
@@ -77,11 +76,8 @@ class TokenCache:
         left = minted.token.expiry - datetime.now(timezone.utc)
         return minted if left >= timedelta(seconds=self.min_valid) else None
 
-    def store(self, request: TokenRequest, minted: Minted) -> None:
+    def _store(self, path: Path, minted: Minted) -> None:
         """Keep `minted` for the next run; failing to is not worth failing the command."""
-        path = self._path(request)
-        if path is None:
-            return
         entry = {
             "version": _VERSION,
             "token": minted.token.value,

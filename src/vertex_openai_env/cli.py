@@ -237,7 +237,7 @@ def _export(ctx: click.Context, options: dict[str, Any]) -> None:
     if options["unset"]:
         _unset(fmt, env_file, names)
         return
-    job = _job(ctx, names=names)
+    job = _job(ctx)
     if env_file is not None:
         if options["watch"]:
             from .watch import watch
