@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -142,31 +144,51 @@ def shared_tmp() -> Iterator[Path]:
     shutil.rmtree(folder)
 
 
-def as_other_user(action: Callable[[], str]) -> str:
-    """Run `action` in a child process that gave up root (if we had it); return its text.
+class Attacker:
+    """`action` run by another user (if we are root) beside the test, until it returns.
 
     A fork, not a new interpreter: the child keeps the code already loaded, so it needs no
-    access to the interpreter's own folders.
+    access to the interpreter's own folders. `said` is what `action` returned.
     """
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(read_end)
-        try:
-            if os.geteuid() == 0:
-                os.setgroups([])
-                os.setgid(NOBODY)
-                os.setuid(NOBODY)
-            text = action()
-        except BaseException as exc:
-            text = f"{type(exc).__name__}: {exc}"
-        os.write(write_end, text.encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as stream:
-        text = stream.read().decode()
-    os.waitpid(pid, 0)
-    return text
+
+    def __init__(self, action: Callable[[], str]) -> None:
+        self.action = action
+        self.said = ""
+
+    def __enter__(self) -> Attacker:
+        read_end, write_end = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # pragma: no cover - the child
+            os.close(read_end)
+            try:
+                if os.geteuid() == 0:
+                    os.setgroups([])
+                    os.setgid(NOBODY)
+                    os.setuid(NOBODY)
+                text = self.action()
+            except BaseException as exc:
+                text = f"{type(exc).__name__}: {exc}"
+            os.write(write_end, text.encode())
+            os._exit(0)
+        os.close(write_end)
+        self._read_end = read_end
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Wait for the action; one still running after five seconds is stopped."""
+        ready, _, _ = select.select([self._read_end], [], [], 5)
+        if not ready:
+            os.kill(self._pid, signal.SIGKILL)
+        with os.fdopen(self._read_end, "rb") as stream:
+            self.said = stream.read().decode()
+        os.waitpid(self._pid, 0)
+
+
+def as_other_user(action: Callable[[], str]) -> str:
+    """Run `action` as another user (if we are root) and return what it returned."""
+    with Attacker(action) as attacker:
+        pass
+    return attacker.said
 
 
 def require(program: str) -> str:
