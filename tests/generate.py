@@ -10,7 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from vertex_openai_env.cli import completion_script, main
+from vertex_openai_env.cli import main
+from vertex_openai_env.commands.completion import script
 from vertex_openai_env.launch import HELP_PAGE, PAGE_WIDTH
 
 
@@ -35,7 +36,7 @@ COMPLETION_FILES = {
 def generated() -> dict[Path, str]:
     files = {Path(HELP_PAGE): help_page()}
     for shell, name in COMPLETION_FILES.items():
-        files[COMPLETIONS / name] = completion_script(shell)
+        files[COMPLETIONS / name] = script(main, shell)
     return files
 
 

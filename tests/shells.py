@@ -68,8 +68,9 @@ def _run(program: str, lines: list[str], folder: Path) -> None:
     )
 
 
-def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], folder: Path) -> None:
-    """Type `lines` into a real interactive `shell` on a terminal, its rc file holding `rc`.
+def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], folder: Path) -> str:
+    """Type `lines` into a real interactive `shell` on a terminal, its rc file holding `rc`;
+    return what the terminal showed.
 
     Prompts (and so prompt hooks) come between the lines, as for a person typing.
     """
@@ -92,14 +93,19 @@ def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], fold
         os.chdir(folder)
         os.execve(program, argv, env)  # noqa: S606 - a shell under test, no shell needed
     os.write(terminal, ("\n".join([*lines, "exit"]) + "\n").encode())
+    shown = bytearray()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ready, _, _ = select.select([terminal], [], [], 0.2)
         try:
-            if ready and not os.read(terminal, 65536):
-                break
+            chunk = os.read(terminal, 65536) if ready else b"-"
         except OSError:  # the shell has gone and the terminal with it
             break
+        if not chunk:
+            break
+        if ready:
+            shown += chunk
     os.close(terminal)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, f"{shell} exited with {status}"
+    return shown.decode("utf-8", "replace")

@@ -13,10 +13,14 @@ import pytest
 
 from tests.conftest import closed_port, exported, invoke, run
 from tests.fake_google import FakeGoogle, json_reply
-from vertex_openai_env import adc
+from vertex_openai_env.deadline import Deadline
 from vertex_openai_env.errors import CredentialsError
-from vertex_openai_env.tokens import CLOUD_PLATFORM, TokenRequest, fetch
-from vertex_openai_env.transport import Exchange
+from vertex_openai_env.tokens import adc, metadata
+from vertex_openai_env.tokens.credentials_file import CredentialsFile
+from vertex_openai_env.tokens.loaders import Found, from_file
+from vertex_openai_env.tokens.registry import fetch
+from vertex_openai_env.tokens.transport import Exchange
+from vertex_openai_env.tokens.types import CLOUD_PLATFORM, TokenRequest
 
 MODEL_ARGS = ("--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -72,9 +76,8 @@ def test_metadata_server_gives_token_project_and_account(google: FakeGoogle) -> 
 class FakeTransport(google.auth.transport.Request):
     """Stands in for Google's fixed user-credential token host, which a test cannot reach."""
 
-    timeout = 5.0
-
     def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.deadline = Deadline(5.0)
         self.status, self.body = status, body
         self.calls: list[tuple[str, bytes]] = []
         self.last = Exchange()
@@ -107,10 +110,11 @@ class FakeTransport(google.auth.transport.Request):
         return Response()
 
 
-def user_adc(google: FakeGoogle, tmp_path: Path) -> adc.Found:
-    path = tmp_path / "adc.json"
-    path.write_text(json.dumps(google.authorized_user_info()))
-    return adc.from_file(path, "gcloud application-default login")
+def user_adc(google: FakeGoogle, tmp_path: Path) -> Found:
+    content = json.dumps(google.authorized_user_info()).encode()
+    return from_file(
+        CredentialsFile(tmp_path / "adc.json", "gcloud application-default login", content)
+    )
 
 
 def test_user_credentials_refresh_with_their_refresh_token(
@@ -140,7 +144,7 @@ def test_gcloud_adc_file_is_found_without_the_variable(google: FakeGoogle, tmp_p
     (gcloud / "application_default_credentials.json").write_text(
         google.service_account_file(tmp_path).read_text()
     )
-    minted = fetch(TokenRequest(), os.environ)
+    minted = fetch(TokenRequest(), os.environ, Deadline(10))
     assert google.valid(minted.token.value)
     assert minted.credential.origin.startswith("gcloud application-default login")
 
@@ -219,14 +223,15 @@ def test_metadata_probe_only_where_google_cloud_is_plausible(
     dmi = tmp_path / "product_name"
     if product is not None:
         dmi.write_text(product + "\n")
-    monkeypatch.setattr(adc, "_DMI_PRODUCT", dmi)
-    assert adc.metadata_plausible(environ) is plausible
+    monkeypatch.setattr(metadata, "_DMI_PRODUCT", dmi)
+    assert metadata.plausible(environ) is plausible
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "is not a JSON object"),
+        ("not json", "is not valid JSON (line 1)"),
+        ('{"type": "service_account",\n "private_key": "-----BEGIN', "is not valid JSON (line 2)"),
         ("[]", "is not a JSON object"),
         ('{"type": "martian"}', 'has type "martian"'),
         ('{"type": "service_account"}', "cannot be used"),
@@ -241,6 +246,8 @@ def test_broken_credential_files_are_explained(
     result = invoke(*MODEL_ARGS, "--project", "my-proj")
     assert result.exit_code == 1
     assert message in result.stderr
+    # A login cannot help while the variable names a broken file.
+    assert "fix: unset GOOGLE_APPLICATION_CREDENTIALS" in result.stderr
     assert result.stdout == ""
 
 
@@ -251,6 +258,7 @@ def test_a_missing_credentials_file_is_named(
     result = invoke(*MODEL_ARGS, "--project", "my-proj")
     assert result.exit_code == 1
     assert f"$GOOGLE_APPLICATION_CREDENTIALS names {tmp_path / 'gone.json'}" in result.stderr
+    assert "fix: unset GOOGLE_APPLICATION_CREDENTIALS" in result.stderr
 
 
 def test_a_refused_key_is_explained_without_the_server_text_secrets(

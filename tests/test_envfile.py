@@ -12,8 +12,8 @@ from dotenv import dotenv_values
 
 from tests.conftest import NOBODY, as_other_user, invoke
 from tests.fake_google import FakeGoogle
-from vertex_openai_env import envfile
 from vertex_openai_env.errors import OutputError
+from vertex_openai_env.output import envfile
 
 NEW = {"OPENAI_API_KEY": "ya29.new", "OPENAI_BASE_URL": "https://h/v1"}
 
@@ -39,8 +39,8 @@ def test_other_lines_survive_byte_for_byte(tmp_path: Path) -> None:
 # Project settings
 export DATABASE_URL="postgres://localhost/db"   # inline comment
 
-OPENAI_API_KEY='ya29.new'
-  export OPENAI_BASE_URL='https://h/v1'
+OPENAI_API_KEY=ya29.new
+  export OPENAI_BASE_URL=https://h/v1
 MULTI="line one
 line two"
 not a valid line ===
@@ -52,7 +52,7 @@ def test_missing_keys_are_appended_after_a_newline(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1")
     envfile.update(path, NEW)
-    assert path.read_text() == "A=1\nOPENAI_API_KEY='ya29.new'\nOPENAI_BASE_URL='https://h/v1'\n"
+    assert path.read_text() == "A=1\nOPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"
     assert dotenv_values(path) == {"A": "1", **NEW}
 
 
@@ -61,7 +61,7 @@ def test_crlf_files_stay_crlf(tmp_path: Path) -> None:
     path.write_bytes(b"A=1\r\nOPENAI_API_KEY=old\r\n")
     envfile.update(path, NEW)
     assert path.read_bytes() == (
-        b"A=1\r\nOPENAI_API_KEY='ya29.new'\r\nOPENAI_BASE_URL='https://h/v1'\r\n"
+        b"A=1\r\nOPENAI_API_KEY=ya29.new\r\nOPENAI_BASE_URL=https://h/v1\r\n"
     )
 
 
@@ -76,7 +76,7 @@ def test_every_duplicate_of_a_key_is_updated(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("OPENAI_API_KEY=a\nB=2\nOPENAI_API_KEY=b\n")
     envfile.update(path, {"OPENAI_API_KEY": "c"})
-    assert path.read_text() == "OPENAI_API_KEY='c'\nB=2\nOPENAI_API_KEY='c'\n"
+    assert path.read_text() == "OPENAI_API_KEY=c\nB=2\nOPENAI_API_KEY=c\n"
 
 
 def test_remove_deletes_only_our_lines(tmp_path: Path) -> None:

@@ -65,9 +65,10 @@ def test_a_token_endpoint_that_never_answers_times_out(
     google.fail_next("/token", google.hang())
     elapsed, result = timed(*ARGS, "--timeout", "1")
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert elapsed < 4.5
-    assert "no answer from http://127.0.0.1:" in result.stderr  # type: ignore[attr-defined]
-    assert "within 1s" in result.stderr  # type: ignore[attr-defined]
+    assert elapsed < 2.5
+    assert (
+        f"gave up after 1s (--timeout) waiting for {google.url}/token" in result.stderr  # type: ignore[attr-defined]
+    )
 
 
 # --- the metadata server (google-auth reads its address at import: a new process each) ---
@@ -85,13 +86,13 @@ def test_metadata_503_once_is_retried(google: FakeGoogle) -> None:
     assert google.count(MD_TOKEN) == 2
 
 
-def test_metadata_503_always_gives_up_within_the_budget(google: FakeGoogle) -> None:
+def test_metadata_503_always_gives_up_by_the_deadline(google: FakeGoogle) -> None:
     google.fail_next(MD_TOKEN, *[status_reply(503)] * 20)
     started = time.monotonic()
     result = run(*ARGS, "--timeout", "1", env=metadata_env(google))
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 3
     assert result.returncode == 1
-    assert "gave up after 3s:" in result.stderr
+    assert "gave up after 1s (--timeout):" in result.stderr
     assert f"{MD_TOKEN} kept answering HTTP 503" in result.stderr
 
 
@@ -99,9 +100,11 @@ def test_metadata_that_never_answers_times_out(google: FakeGoogle) -> None:
     google.fail_next(MD_TOKEN, *[google.hang()] * 5)
     started = time.monotonic()
     result = run(*ARGS, "--timeout", "1", env=metadata_env(google))
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 3
     assert result.returncode == 1
-    assert "gave up after 3s: no answer from" in result.stderr
+    assert f"gave up after 1s (--timeout) waiting for http://127.0.0.1:{google.port}{MD_TOKEN}" in (
+        result.stderr
+    )
 
 
 def test_metadata_non_json_token_reply(google: FakeGoogle) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dotenv import dotenv_values
@@ -19,7 +20,15 @@ from tests.conftest import cli_env, require
 from tests.fake_google import FakeGoogle
 from tests.shells import evaluate, still_set
 from vertex_openai_env.errors import InputError
-from vertex_openai_env.formats import FORMAT_NAMES, github_env_block, render, render_unset
+from vertex_openai_env.output.formats import NAMES as FORMAT_NAMES
+from vertex_openai_env.output.formats import get, render_unset
+from vertex_openai_env.output.formats.base import Output
+from vertex_openai_env.output.formats.github import env_block as github_env_block
+
+
+def render(fmt: str, variables: dict[str, str], details: dict[str, Any]) -> str:
+    return get(fmt).render(Output(variables, details))
+
 
 HARD_VALUES = {
     "QUOTE": "it's",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import require
 from tests.fake_google import FakeGoogle
 from vertex_openai_env.cli import main
-from vertex_openai_env.formats import FORMAT_NAMES
+from vertex_openai_env.output.formats import NAMES as FORMAT_NAMES
 
 PAYLOADS = [
     "$(touch PWNED)",

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import exported, invoke, require
 from tests.fake_google import FakeGoogle
-from vertex_openai_env import gcloud_token
-from vertex_openai_env.tokens import TokenRequest
+from vertex_openai_env.tokens import gcloud as gcloud_token
+from vertex_openai_env.tokens.types import TokenRequest
 
 ARGS = ("--token-source", "gcloud", "--project", "my-proj", "--model", "gemini-2.5-flash")
 

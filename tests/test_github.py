@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import invoke
 from tests.fake_google import FakeGoogle
 from tests.readers import github_env_file
-from vertex_openai_env import github
+from vertex_openai_env.output.formats import github
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -67,7 +67,7 @@ def test_step_outputs_hold_everything_but_the_token(
 def test_a_delimiter_found_in_the_value_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
     chosen = iter(["clash", "fresh"])
     monkeypatch.setattr(uuid, "uuid4", lambda: next(chosen))
-    assert github._delimiter("value with ghadelimiter_clash inside") == "ghadelimiter_fresh"
+    assert github.delimiter("value with ghadelimiter_clash inside") == "ghadelimiter_fresh"
 
 
 def test_outside_actions_it_is_a_clear_error(google: FakeGoogle, service_account: Path) -> None:

@@ -94,9 +94,11 @@ def test_cache_files_are_not_named_for_the_token(known: FakeGoogle) -> None:
 
 
 def test_the_token_does_not_show_in_its_own_repr(known: FakeGoogle) -> None:
-    from vertex_openai_env.tokens import TokenRequest, fetch
+    from vertex_openai_env.deadline import Deadline
+    from vertex_openai_env.tokens.registry import fetch
+    from vertex_openai_env.tokens.types import TokenRequest
 
-    minted = fetch(TokenRequest(), os.environ)
+    minted = fetch(TokenRequest(), os.environ, Deadline(10))
     assert minted.token.value == KNOWN
     assert not leaks(repr(minted))
     assert not leaks(str(minted))

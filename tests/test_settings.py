@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import invoke, require, write_gcloud_config
 from vertex_openai_env.errors import InputError
-from vertex_openai_env.settings import Flags, resolve
+from vertex_openai_env.settings.place import Flags, resolve
 
 PROJECT_SOURCES = [
     ("--project", "proj-flag"),
@@ -75,11 +75,10 @@ def test_each_source_wins_over_the_ones_below_it(
 def test_project_falls_back_to_the_credentials_then_fails() -> None:
     settings = resolve(Flags(model="gemini-2.5-flash"), {})
     assert settings.project is None
-    filled = settings.with_credentials_project("proj-of-key")
-    assert filled.project is not None
+    filled = settings.destination("proj-of-key")
     assert (filled.project.value, filled.project.source) == ("proj-of-key", "the credentials")
     with pytest.raises(InputError, match="no project") as caught:
-        settings.with_credentials_project(None)
+        settings.destination(None)
     assert caught.value.fix == "gcloud config set project PROJECT_ID"
 
 

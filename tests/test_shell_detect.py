@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from tests.conftest import cli_env, require
-from vertex_openai_env.shell_detect import detect, format_of
+from vertex_openai_env.output.shell_detect import detect, format_of
 
 # Each shell runs the tool in a command substitution, as `eval` and `source` do.
 CAPTURE = {

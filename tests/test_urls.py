@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from vertex_openai_env import urls
 from vertex_openai_env.errors import InputError
-from vertex_openai_env.urls import Target
+from vertex_openai_env.settings import regions, urls
+from vertex_openai_env.settings.urls import Target
 
 MODEL = Target("model", "google/gemini-2.5-flash")
 ENDPOINT = Target("endpoint", "1234567890123456789")
@@ -154,9 +154,9 @@ def test_hopeless_locations_list_the_kinds_of_location() -> None:
 
 
 def test_unknown_but_well_formed_region_gets_a_note_not_an_error() -> None:
-    assert urls.unknown_region_note("us-central1") is None
-    assert "did you mean 'us-central1'" in (urls.unknown_region_note("us-centrall1") or "")
-    assert "may be new" in (urls.unknown_region_note("mars-north1") or "")
+    assert regions.unknown_region_note("us-central1") is None
+    assert "did you mean 'us-central1'" in (regions.unknown_region_note("us-centrall1") or "")
+    assert "may be new" in (regions.unknown_region_note("mars-north1") or "")
 
 
 @pytest.mark.parametrize(
@@ -222,6 +222,6 @@ def test_invalid_endpoint_ids(endpoint: str) -> None:
 
 @pytest.mark.parametrize("location", ["global", "us", "eu"])
 def test_endpoints_need_a_region(location: str) -> None:
-    with pytest.raises(InputError, match="endpoints are regional"):
-        urls.check_target_location(ENDPOINT, location)
-    urls.check_target_location(MODEL, location)
+    with pytest.raises(InputError, match=f"endpoints live in a region, not in '{location}'"):
+        urls.check_regional(location)
+    urls.check_regional("us-central1")

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["TokenProvider", "base_url"]
+__all__ = ["TokenProvider", "__version__", "base_url"]
 
 if TYPE_CHECKING:
-    from .api import TokenProvider, base_url
+    from .live.api import TokenProvider, base_url
+
+    __version__: str
 
 
 def __getattr__(name: str) -> Any:
     # Imported on first use, so that the command line starts without the API's imports.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("vertex-openai-env")
     if name in __all__:
-        from . import api
+        from .live import api
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

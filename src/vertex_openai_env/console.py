@@ -23,6 +23,16 @@ def note(message: str) -> None:
     say(f"note: {message}")
 
 
+_said: set[str] = set()
+
+
+def note_once(message: str) -> None:
+    """A note said once per process, however often it comes up (--watch, serve)."""
+    if message not in _said:
+        _said.add(message)
+        note(message)
+
+
 def error(message: str, fix: str | None) -> None:
     """What failed, and on a second line the command that fixes it."""
     say(f"error: {message}")
@@ -31,6 +41,7 @@ def error(message: str, fix: str | None) -> None:
 
 
 def one_line(text: str) -> str:
-    """Whitespace collapsed and control characters escaped: a message cannot reshape a terminal."""
+    """Whitespace collapsed and control characters (C0, C1, DEL) escaped: text from a flag or
+    a server cannot reshape a terminal."""
     flat = " ".join(text.split())
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)

@@ -1,30 +1,65 @@
-"""From flags and environment to the variables to export: settings, token, names."""
+"""From a job to the variables: the token (from the cache when fresh), the destination
+(project known, URL built, a dedicated endpoint looked up), and the names and values."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import tokens
-from .errors import InputError, TokenSourceError
-from .exports import Names, variables
-from .settings import Flags, Settings, resolve
-from .tokens import CREDENTIAL_KINDS, Minted
+from .deadline import Deadline
+from .durations import spoken
+from .errors import TokenSourceError
+from .job import Job
+from .output.variables import variables
+from .settings.place import Destination
+from .tokens.registry import fetch
+from .tokens.types import CREDENTIAL_KINDS, Minted
+
+if TYPE_CHECKING:  # the REST client pulls in urllib.request: only loaded when it is used
+    from .vertex.client import Client
+    from .vertex.diagnose import Context
 
 
 class Exports(NamedTuple):
-    """Resolved settings (project known), the token, and the variables they make."""
+    """The job, resolved: where requests go, the token, and the variables they make."""
 
-    settings: Settings
+    job: Job
+    destination: Destination
     minted: Minted
     variables: dict[str, str]
+    deadline: Deadline
     notes: tuple[str, ...] = ()
+    story: str = ""  # for --verbose: from the cache, or fetched from where
 
-    def seconds_until_stale(self, min_valid: int) -> int:
-        """How long until the token has less than `min_valid` seconds left."""
-        left = (self.minted.token.expiry - datetime.now(timezone.utc)).total_seconds()
-        return max(0, int(left) - min_valid)
+    def seconds_until_stale(self) -> int:
+        """How long until the token has less than the job's `min_valid` seconds left."""
+        return max(0, int(self.minted.token.seconds_left()) - self.job.min_valid)
+
+    def client(self) -> Client:
+        """A Vertex REST client carrying this token, bounded by this run's deadline."""
+        from .vertex.client import Client
+
+        credential = self.minted.credential
+        return Client(
+            self.destination.rest_root,
+            self.minted.token.value,
+            credential.quota_project,
+            self.deadline,
+        )
+
+    def context(self, url: str) -> Context:
+        """What a call to `url` was about, for explaining its failure."""
+        from .vertex.diagnose import Context
+
+        credential = self.minted.credential
+        return Context(
+            self.destination.project.value,
+            self.destination.location.value,
+            self.destination.target,
+            credential.impersonating or credential.account,
+            credential.kind,
+            url,
+        )
 
     def details(self) -> dict[str, Any]:
         """What the JSON format adds beside the variables: expiry and every origin."""
@@ -33,7 +68,7 @@ class Exports(NamedTuple):
             "expires_at": self.minted.token.expires_at(),
             "settings": {
                 name: {"value": value.value, "source": value.source}
-                for name, value in self.settings.origins().items()
+                for name, value in self.origins().items()
             },
             "credentials": {
                 "type": credential.kind,
@@ -44,11 +79,14 @@ class Exports(NamedTuple):
             },
         }
 
+    def origins(self) -> dict[str, Any]:
+        """Every setting, with where it came from."""
+        return {**self.destination.origins(), **self.job.token_origins}
+
     def describe(self) -> list[str]:
         """Lines for --verbose: where each setting came from; never the token itself."""
         lines = [
-            f"{name}: {value.value} ({value.origin()})"
-            for name, value in self.settings.origins().items()
+            f"{name}: {value.value} ({value.origin()})" for name, value in self.origins().items()
         ]
         credential = self.minted.credential
         account = f" {credential.account}" if credential.account else ""
@@ -56,67 +94,65 @@ class Exports(NamedTuple):
         lines.append(f"credentials: {kind}{account} (from {credential.origin})")
         if credential.impersonating:
             lines.append(f"impersonating: {credential.impersonating}")
-        if credential.quota_project and "quota_project" not in self.settings.token_origins:
+        if credential.quota_project and "quota_project" not in self.job.token_origins:
             lines.append(f"quota project of the credentials: {credential.quota_project}")
-        minutes = (self.minted.token.expiry - datetime.now(timezone.utc)).total_seconds() // 60
+        if self.story:
+            lines.append(self.story)
+        minutes = self.minted.token.seconds_left() // 60
         lines.append(f"token: expires {self.minted.token.expires_at()} (in {minutes:.0f} min)")
-        lines.append(f"base URL: {self.settings.base_url()}")
+        lines.append(f"base URL: {self.destination.base_url}")
         return lines
 
 
-class Job(NamedTuple):
-    """What to export and how: the flags, the variable names, the cache policy."""
+def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
+    """Get a token (from the cache when fresh), resolve the destination, build the variables."""
+    deadline = Deadline(job.timeout)
+    notes = list(job.place.notes)
+    story = ""
+    if job.use_cache:
+        from .tokens.cache import TokenCache
 
-    flags: Flags
-    names: Names
-    min_valid: int = 300
-    use_cache: bool = True
-    dedicated: bool = False
-    target_required: bool = True
-
-    def prepare(self, environ: Mapping[str, str]) -> Exports:
-        """Resolve the settings, get a token (from the cache when fresh), build the variables."""
-        settings = resolve(self.flags, environ, self.target_required)
-        if self.dedicated and settings.target.kind != "endpoint":
-            raise InputError("--dedicated goes with --endpoint: only endpoints can be dedicated")
-        notes = list(settings.notes)
-        if self.use_cache:
-            from .cache import TokenCache
-
-            cache = TokenCache(environ, self.min_valid)
-            minted = cache.get(settings.token)
-            notes += cache.notes
-        else:
-            minted = tokens.fetch(settings.token, environ)
-        settings = settings.with_credentials_project(minted.credential.project)
-        if self.dedicated:
-            settings = _with_dedicated_host(settings, minted)
-        target = settings.target
-        model = target.id if target.kind == "model" else None
-        values = variables(settings.base_url(), minted.token, model, self.names)
-        return Exports(settings, minted, values, tuple(notes))
-
-
-def _with_dedicated_host(settings: Settings, minted: Minted) -> Settings:
-    """Look the endpoint up and use its own DNS name: the shared host refuses dedicated ones."""
-    from . import diagnose, vertex
-
-    assert settings.project is not None
-    client = vertex.Client(
-        settings.rest_root(),
-        minted.token.value,
-        minted.credential.quota_project,
-        settings.token.timeout,
+        cache = TokenCache(environ, job.min_valid, deadline)
+        minted = cache.get(job.token)
+        notes += cache.notes
+        story = cache.story
+    else:
+        minted = fetch(job.token, environ, deadline)
+        story = f"token: fetched from {minted.credential.origin} (--no-cache)"
+    left = minted.token.seconds_left()
+    if left < job.min_valid:
+        notes.append(
+            f"the token lives {spoken(int(left))}, less than --min-valid {spoken(job.min_valid)}: "
+            "every run will fetch a new one"
+        )
+    destination = job.place.destination(minted.credential.project)
+    exports = Exports(job, destination, minted, {}, deadline, tuple(notes), story)
+    if job.dedicated:
+        exports = exports._replace(destination=_dedicated(exports))
+    target = exports.destination.target
+    model = target.id if target.kind == "model" else None
+    token = minted.token
+    values = variables(
+        exports.destination.base_url, token.value, token.expires_at(), model, job.names
     )
-    endpoint_id = settings.target.id
+    return exports._replace(variables=values)
+
+
+def _dedicated(exports: Exports) -> Destination:
+    """The destination on the endpoint's own DNS name: the shared host refuses dedicated ones."""
+    from .vertex.client import ApiFailure
+    from .vertex.diagnose import explain
+
+    destination = exports.destination
+    client = exports.client()
+    endpoint_id = destination.target.id
     try:
-        found = client.endpoint(settings.project.value, settings.location.value, endpoint_id)
-    except vertex.ApiFailure as failure:
-        context = diagnose.Context.of(settings, minted, client.root)
-        raise diagnose.explain(failure.reply, context) from None
+        found = client.endpoint(destination.project.value, destination.location.value, endpoint_id)
+    except ApiFailure as failure:
+        raise explain(failure.reply, exports.context(client.root)) from None
     if not found.dedicated_dns:
         raise TokenSourceError(
             f"endpoint {endpoint_id} has no dedicated DNS name: it is served on the shared host",
             fix="run again without --dedicated",
         )
-    return settings._replace(dedicated_dns=found.dedicated_dns)
+    return destination._replace(dedicated_dns=found.dedicated_dns)

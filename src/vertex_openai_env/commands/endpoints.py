@@ -1,0 +1,87 @@
+"""`endpoints`: a region's Vertex endpoints, as a table for people or JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from .. import console, job
+from ..settings.urls import check_regional
+from ..vertex.client import ApiFailure, Endpoint
+from ..vertex.diagnose import explain
+from . import options
+from .export import prepared
+
+_COLUMNS = ("ENDPOINT ID", "DISPLAY NAME", "DEPLOYED MODELS", "DEDICATED DNS")
+
+
+@click.command()
+@options.group(
+    options.project,
+    options.location,
+    options.api_endpoint,
+    options.TOKEN,
+    options.no_cache,
+    options.verbose,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON for scripts.",
+)
+@click.pass_context
+def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
+    """List a region's Vertex endpoints: ID, display name, deployed models, dedicated DNS.
+
+    \b
+      vertex-openai-env endpoints --project my-proj --location us-central1
+    """
+    settings = {**options.merged(ctx), "model": None, "endpoint": None}
+    the_job = job.build(settings, os.environ, target_required=False)
+    location = the_job.place.location
+    check_regional(location.value, defaulted=location.source.startswith("default"))
+    exports = prepared(the_job)
+    client = exports.client()
+    destination = exports.destination
+    try:
+        found = client.endpoints(destination.project.value, location.value)
+    except ApiFailure as failure:
+        raise explain(failure.reply, exports.context(client.root)) from None
+    if fmt == "json":
+        console.emit(json.dumps([endpoint.as_json() for endpoint in found], indent=2) + "\n")
+    elif found:
+        console.emit(table(found))
+    else:
+        console.note("no endpoints in this project and region")
+
+
+def table(found: list[Endpoint]) -> str:
+    """Aligned columns with a header; `-` where an endpoint has nothing to show.
+
+    Names come from the server: control characters are shown escaped, never sent to the
+    terminal.
+    """
+    rows = [_COLUMNS] + [
+        tuple(
+            console.one_line(cell)
+            for cell in (
+                e.id,
+                e.display_name or "-",
+                ", ".join(e.deployed_models) or "-",
+                e.dedicated_dns or "-",
+            )
+        )
+        for e in found
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )

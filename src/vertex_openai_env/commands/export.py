@@ -1,0 +1,96 @@
+"""The export itself (no command name): print the variables, or write them to a `.env`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import console
+from ..job import Job, Output, build, names, output
+from ..output.formats.base import Output as Rendering
+from ..output.variables import API_KEY
+from ..pipeline import Exports, prepare
+
+
+def run(options: Mapping[str, Any]) -> None:
+    """Export as `options` say: the command line's root, parsed."""
+    out = output(options)
+    if out.unset:
+        _unset(out, options)
+        return
+    job = build(options, os.environ)
+    path = out.env_file
+    if path is not None:
+        if out.watch:
+            from ..live.watch import watch
+
+            watch(lambda: write_env_file(job, path).minted, job.min_valid, console.say)
+        else:
+            write_env_file(job, path)
+        return
+    exports = prepared(job)
+    fmt = out.format or detect_format(job.verbose)
+    console.emit(render(fmt, exports, out.step_outputs))
+
+
+def render(fmt: str, exports: Exports, step_outputs: bool = False) -> str:
+    """The variables in format `fmt` (github also writes its files)."""
+    from ..output.formats import get
+
+    rendering = Rendering(
+        exports.variables,
+        details=exports.details(),
+        secrets=frozenset({API_KEY}),
+        environ=os.environ,
+        step_outputs=step_outputs,
+    )
+    return get(fmt).render(rendering)
+
+
+def prepared(job: Job) -> Exports:
+    """Settings and token, with the notes and --verbose lines said on stderr."""
+    exports = prepare(job, os.environ)
+    for note in exports.notes:
+        console.note_once(note)
+    if job.verbose:
+        for line in exports.describe():
+            console.say(line)
+    return exports
+
+
+def write_env_file(job: Job, path: Path) -> Exports:
+    """Merge the variables into the `.env` file at `path`, saying what changed."""
+    from ..output import envfile
+
+    exports = prepared(job)
+    mode = envfile.update(path, exports.variables)
+    if mode & 0o077:
+        console.note_once(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
+    if job.verbose:
+        console.say(f"wrote {', '.join(exports.variables)} to {path}")
+    return exports
+
+
+def detect_format(verbose: bool) -> str:
+    """The calling shell's format, said on stderr with --verbose."""
+    from ..output.shell_detect import detect
+
+    detected = detect(os.environ)
+    if verbose:
+        console.say(f"format: {detected.format} ({detected.reason})")
+    return detected.format
+
+
+def _unset(out: Output, options: Mapping[str, Any]) -> None:
+    """Remove every variable the tool sets: from the shell (printed) or from a .env file."""
+    every = names(options).all()
+    if out.env_file is None:
+        from ..output.formats import render_unset
+
+        console.emit(render_unset(out.format or detect_format(options["verbose"]), every))
+        return
+    from ..output import envfile
+
+    envfile.remove(out.env_file, every)

@@ -1,0 +1,40 @@
+"""`hook`: the rc-file snippet that keeps a shell's variables fresh, and its refresh."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from .. import console, job
+from ..live.hook import FORMAT_OF_SHELL, SHELLS, deadline_line, snippet
+from . import options
+from .export import prepared, render
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(SHELLS))
+@options.JOB
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Print the variables and when to refresh next (what the snippet runs).",
+)
+@click.pass_context
+def hook(ctx: click.Context, /, shell: str, refresh: bool, **_: Any) -> None:
+    """Print a snippet for your shell's rc file that refreshes the variables before a
+    prompt once the token nears expiry (and starts no process while it is fresh).
+
+    \b
+      eval "$(vertex-openai-env hook bash --model gemini-2.5-flash)"    # ~/.bashrc
+      vertex-openai-env hook fish --model gemini-2.5-flash | source     # config.fish
+    """
+    # The same job an export would run, checked now rather than at every prompt.
+    the_job = job.build(options.merged(ctx), os.environ)
+    if not refresh:
+        console.emit(snippet(shell, options.given_args(ctx)))
+        return
+    exports = prepared(the_job)
+    text = render(FORMAT_OF_SHELL[shell], exports)
+    console.emit(text + deadline_line(shell, exports.seconds_until_stale()))

@@ -1,0 +1,209 @@
+"""Every shared option, declared once, in the groups the commands pick from.
+
+The root command declares them all, so that they may come before a command's name as well
+as after it; `merged` joins both, and refuses one that the command does not use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from click.core import ParameterSource
+
+from ..output.formats import NAMES as FORMATS
+from ..output.variables import MODEL
+from ..tokens.registry import DEFAULT as DEFAULT_SOURCE
+from ..tokens.registry import SOURCES
+
+F = TypeVar("F", bound=Callable[..., Any])
+Decorator = Callable[[F], F]
+
+
+def group(*options: Decorator[Any]) -> Decorator[F]:
+    """Apply `options` in the order given (the first shows first in --help)."""
+
+    def apply(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+project = click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID.")
+location = click.option(
+    "--location",
+    metavar="LOCATION",
+    help="global, us, eu or a region such as us-central1 (models default to global).",
+)
+model = click.option(
+    "--model",
+    metavar="MODEL_ID",
+    help="A Google-managed or Model Garden model, such as gemini-2.5-flash.",
+)
+endpoint = click.option(
+    "--endpoint",
+    metavar="ENDPOINT_ID",
+    help="The ID of a Vertex endpoint serving a model you deployed.",
+)
+api_version = click.option(
+    "--api-version",
+    type=click.Choice(["v1beta1", "v1"]),
+    help="Vertex API version in the URL.  [default: v1beta1]",
+)
+api_endpoint = click.option(
+    "--api-endpoint",
+    metavar="HOST_OR_URL",
+    help="Use this host or URL instead of Google's (Private Service Connect, proxies).",
+)
+token_source = click.option(
+    "--token-source",
+    type=click.Choice(list(SOURCES)),
+    help=f"Where the token comes from.  [default: {DEFAULT_SOURCE}]",
+)
+impersonate = click.option(
+    "--impersonate-service-account",
+    "impersonate",
+    metavar="SA_EMAIL",
+    help="Get a token for this service account (a,b,c: a delegation chain).",
+)
+lifetime = click.option(
+    "--lifetime",
+    metavar="DURATION",
+    help="Token lifetime with impersonation: 90m, 12h, 3600 (at most 12h).",
+)
+quota_project = click.option(
+    "--quota-project",
+    metavar="PROJECT_ID",
+    help="Project billed for the tool's own API calls (endpoints, check).",
+)
+scopes = click.option(
+    "--scopes",
+    multiple=True,
+    metavar="SCOPES",
+    help="OAuth scopes, comma-separated.  [default: cloud-platform]",
+)
+timeout = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on the whole command (network, gcloud, files) after this long.",
+)
+min_valid = click.option(
+    "--min-valid",
+    default="5m",
+    show_default=True,
+    metavar="DURATION",
+    help="Reuse a cached token only while it stays valid this long.",
+)
+no_cache = click.option("--no-cache", is_flag=True, help="Neither read nor write the token cache.")
+dedicated = click.option(
+    "--dedicated",
+    is_flag=True,
+    help="With --endpoint: use the endpoint's own DNS name (dedicated endpoints).",
+)
+verbose = click.option(
+    "-v", "--verbose", is_flag=True, help="Say on stderr where each setting came from."
+)
+model_var = click.option(
+    "--model-var",
+    default=MODEL,
+    show_default=True,
+    metavar="NAME",
+    help="Variable that receives the model ID.",
+)
+no_model_var = click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
+openai_api_base = click.option(
+    "--openai-api-base",
+    is_flag=True,
+    help="Also export OPENAI_API_BASE (read by LangChain, LiteLLM, aider).",
+)
+fmt = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format.  [default: your shell's, detected]",
+)
+env_file = click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Update these variables in a .env file instead of printing them.",
+)
+watch = click.option(
+    "--watch",
+    is_flag=True,
+    help="With --env-file: keep running and rewrite the file before each expiry.",
+)
+unset = click.option(
+    "--unset",
+    is_flag=True,
+    help="Print the lines that remove the variables again (with --env-file: delete them).",
+)
+github_output = click.option(
+    "--github-output",
+    is_flag=True,
+    help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
+)
+
+PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
+TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
+CACHE = group(min_valid, no_cache)
+NAMES = group(model_var, no_model_var, openai_api_base)
+# Everything a job needs: what `exec`, `hook` and the export itself take.
+JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
+OUTPUT = group(fmt, env_file, watch, unset, github_output)
+OUTPUT_NAMES = ("fmt", "env_file", "watch", "unset", "github_output")
+
+
+def given(ctx: click.Context, name: str) -> bool:
+    """Whether option `name` was given (not a default) in `ctx`."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source is not ParameterSource.DEFAULT
+
+
+def merged(ctx: click.Context) -> dict[str, Any]:
+    """The options given before the command's name and after it; those after win.
+
+    One given before the name that the command does not take is a usage error.
+    """
+    root = ctx.find_root()
+    if root is not ctx:
+        taken = {param.name for param in ctx.command.params}
+        for param in root.command.params:
+            if param.name and param.name not in taken and given(root, param.name):
+                raise click.UsageError(_not_for(param, ctx.info_name or ""), ctx)
+    options = dict(root.params)
+    options.update({name: value for name, value in ctx.params.items() if given(ctx, name)})
+    return options
+
+
+def _not_for(param: click.Parameter, command: str) -> str:
+    option = param.opts[0] if param.opts else param.name
+    if param.name in OUTPUT_NAMES:
+        return f"{option} applies to printing the variables, not to commands"
+    return f"{option} does not apply to `{command}`"
+
+
+def given_args(ctx: click.Context) -> list[str]:
+    """The options given before or after the command name, as command-line arguments."""
+    args: list[str] = []
+    for level in (ctx.find_root(), ctx):
+        for param in level.command.params:
+            if not isinstance(param, click.Option) or param.name is None:
+                continue
+            if param.name in OUTPUT_NAMES or not given(level, param.name):
+                continue
+            value = level.params[param.name]
+            flag = param.opts[-1]
+            if param.is_flag:
+                args.append(flag)
+            else:
+                for item in value if param.multiple else (value,):
+                    args += [flag, str(item)]
+    return args

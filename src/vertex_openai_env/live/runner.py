@@ -1,0 +1,25 @@
+"""`exec`: hand the terminal to a command with the variables set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import NoReturn
+
+from ..errors import CommandError, reason
+
+
+def run(command: list[str], env: Mapping[str, str]) -> NoReturn:
+    """Become `command` (POSIX), so its exit status and signals are its own."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name != "posix":  # pragma: no cover - Windows cannot replace a process
+        sys.exit(subprocess.run(command, env=dict(env), check=False).returncode)
+    try:
+        os.execvpe(command[0], command, dict(env))  # noqa: S606 - the user's own command
+    except FileNotFoundError:
+        raise CommandError(f"command not found: {command[0]}", 127) from None
+    except OSError as exc:
+        raise CommandError(f"cannot run {command[0]}: {reason(exc)}", 126) from exc

@@ -1,0 +1,9 @@
+"""`docker`: `NAME=value` for `docker run --env-file`, which takes the rest of the line
+literally, quotes included."""
+
+from __future__ import annotations
+
+from .base import checked, lines
+
+FORBIDDEN = frozenset("\0\n\r")
+FORMAT = lines("docker", checked("docker", lambda name, value: f"{name}={value}", FORBIDDEN))

@@ -1,0 +1,14 @@
+"""`json`: one object, the variables under "env" beside the expiry and every origin."""
+
+from __future__ import annotations
+
+import json
+
+from .base import Format, Output
+
+
+def _render(output: Output) -> str:
+    return json.dumps({"env": dict(output.variables), **output.details}, indent=2) + "\n"
+
+
+FORMAT = Format("json", _render)

@@ -1,0 +1,184 @@
+"""The token cache: one private file per credential and request, reused while it is fresh.
+
+Only the standard library is imported here: a cache hit never loads google-auth.
+Files live in `$XDG_RUNTIME_DIR/vertex-openai-env` (memory-backed and private on most
+Linux desktops) or else the user's cache folder; the folder is 0700, each file 0600 and
+written atomically. A folder owned by someone else or open to others is not used, and a
+file that does not look exactly like ours is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .. import atomic
+from ..deadline import Deadline
+from ..durations import spoken
+from ..errors import TokenSourceError, VertexEnvError
+from . import credentials_file, metadata
+from .credentials_file import CredentialsFile
+from .registry import fetch
+from .types import MAX_LIFETIME, CredentialInfo, Minted, Token, TokenRequest, checked_token
+
+FOLDER_NAME = "vertex-openai-env"
+_VERSION = 1
+# Settings outside the request that still change which token comes back.
+ENDPOINT_OVERRIDES = (
+    "CLOUDSDK_AUTH_TOKEN_HOST",
+    "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+    "GCE_METADATA_HOST",
+)
+
+
+def default_folder(environ: Mapping[str, str]) -> Path:
+    """Where tokens are kept: the runtime folder if there is one, else the user cache."""
+    if environ.get("XDG_RUNTIME_DIR"):
+        return Path(environ["XDG_RUNTIME_DIR"]) / FOLDER_NAME
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / FOLDER_NAME
+    home = Path(environ.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / FOLDER_NAME
+    if os.name == "nt" and environ.get("LOCALAPPDATA"):
+        return Path(environ["LOCALAPPDATA"]) / FOLDER_NAME / "Cache"
+    return home / ".cache" / FOLDER_NAME
+
+
+class TokenCache:
+    """Load and store minted tokens.
+
+    `notes` says why the cache was not used, if it was not; `story` says, for --verbose,
+    whether the token came from the cache or was fetched.
+    """
+
+    def __init__(self, environ: Mapping[str, str], min_valid: int, deadline: Deadline) -> None:
+        self.environ = environ
+        self.min_valid = min_valid
+        self.deadline = deadline
+        self.notes: list[str] = []
+        self.story = ""
+
+    def get(self, request: TokenRequest) -> Minted:
+        """A cached token if one is fresh enough, else a fresh one, kept for next time."""
+        path, file = self._key(request)
+        minted = self._load(path) if path else None
+        if minted is not None:
+            left = spoken(int(minted.token.seconds_left()))
+            self.story = f"token: from the cache ({left} left)"
+            return minted
+        minted = fetch(request, self.environ, self.deadline, file)
+        self.story = f"token: fetched from {minted.credential.origin}"
+        if path:
+            self._store(path, minted)
+        return minted
+
+    def _load(self, path: Path) -> Minted | None:
+        """The entry at `path` if it stays valid for `min_valid` seconds more."""
+        try:
+            minted = _parse(_read_private(path))
+        except (OSError, ValueError, KeyError, TypeError, TokenSourceError):
+            return None  # Missing, foreign or damaged: fetch a fresh one and replace it.
+        left = minted.token.seconds_left()
+        return minted if self.min_valid <= left <= MAX_LIFETIME else None
+
+    def _store(self, path: Path, minted: Minted) -> None:
+        """Keep `minted` for the next run; failing to is not worth failing the command."""
+        entry = {
+            "version": _VERSION,
+            "token": minted.token.value,
+            "expiry": minted.token.expiry.isoformat(),
+            "credential": minted.credential._asdict(),
+        }
+        try:
+            atomic.replace(path, json.dumps(entry).encode())
+        except OSError as exc:
+            self.notes.append(f"could not write the token cache in {path.parent}: {exc.strerror}")
+
+    def _key(self, request: TokenRequest) -> tuple[Path | None, CredentialsFile | None]:
+        """The entry for `request` (None: do not cache), and the credentials file if read."""
+        folder = self._folder
+        if folder is None:
+            return None, None
+        try:
+            identity, file = _credential_identity(self.environ, self.deadline)
+        except VertexEnvError:
+            return None, None  # the token source will say what is wrong, as it fetches
+        if identity is None:
+            return None, file
+        material = {
+            "request": request._asdict(),
+            "credential": identity,
+            "endpoints": {name: self.environ.get(name) for name in ENDPOINT_OVERRIDES},
+        }
+        digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+        return folder / f"{digest[:40]}.json", file
+
+    @cached_property
+    def _folder(self) -> Path | None:
+        folder = default_folder(self.environ)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.lstat()
+        except OSError as exc:
+            self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
+            return None
+        problem = _unsafe(info)
+        if problem:
+            self.notes.append(f"token cache not used: {folder} {problem}")
+            return None
+        return folder
+
+
+def _unsafe(info: os.stat_result) -> str | None:
+    """Why a folder or file cannot be trusted with tokens, or None."""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return f"belongs to another user (uid {info.st_uid})"
+    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
+        return f"is open to others (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+def _credential_identity(
+    environ: Mapping[str, str], deadline: Deadline
+) -> tuple[dict[str, str] | None, CredentialsFile | None]:
+    """What names the credentials, and the credentials file when there is one.
+
+    A file is named by a digest of what it holds (a new login is a new identity, and
+    `<(cat key.json)` the same one every time); the metadata server by its service account.
+    None: nothing to key by.
+    """
+    located = credentials_file.locate(environ)
+    if located is None:
+        account = metadata.account(environ, deadline)
+        return ({"metadata_server": account} if account else None), None
+    file = credentials_file.read(*located, deadline)
+    return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
+
+
+def _read_private(path: Path) -> Any:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode) or _unsafe(info):
+            raise ValueError("not a private cache file")
+        return json.loads(stream.read(65536))
+
+
+def _parse(entry: Any) -> Minted:
+    if entry["version"] != _VERSION:
+        raise ValueError("another cache version")
+    expiry = datetime.fromisoformat(entry["expiry"])
+    if expiry.tzinfo is None:
+        raise ValueError("an expiry without a zone")
+    credential = CredentialInfo(**entry["credential"])
+    return Minted(Token(checked_token(entry["token"], "the token cache"), expiry), credential)

@@ -1,0 +1,154 @@
+"""Tokens from the gcloud CLI, run as a child that can neither prompt nor hang.
+
+gcloud is asked for the token and its expiry only (never its credential dump); its stdin
+is closed, its prompts are disabled, and both its outputs are captured. On a timeout the
+whole process group goes, since gcloud is a script that starts Python.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+
+from ..deadline import Deadline
+from ..errors import CredentialsError, TokenSourceError, VertexEnvError
+from . import impersonation
+from .credentials_file import CredentialsFile
+from .plain_words import plain
+from .types import (
+    CLOUD_PLATFORM,
+    LOGIN,
+    CredentialInfo,
+    Minted,
+    Token,
+    TokenRequest,
+    checked_token,
+    sane_expiry,
+)
+
+_EXPIRED_LOGIN = re.compile(r"invalid_grant|invalid_rapt|reauth", re.IGNORECASE)
+_ERROR_PREFIX = re.compile(r"^ERROR: \([^)]*\) ")
+
+
+def command(request: TokenRequest, gcloud: str = "gcloud") -> list[str]:
+    """The gcloud command line for `request`."""
+    args = [
+        gcloud,
+        "auth",
+        "application-default",
+        "print-access-token",
+        "--format=json(token,expiry.datetime)",
+    ]
+    if request.scopes != (CLOUD_PLATFORM,):
+        args.append("--scopes=" + ",".join(request.scopes))
+    if request.impersonate:
+        args.append("--impersonate-service-account=" + ",".join(request.impersonate))
+    if request.lifetime:
+        args.append(f"--lifetime={request.lifetime}")
+    return args
+
+
+def mint(
+    request: TokenRequest,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    file: CredentialsFile | None = None,
+) -> Minted:
+    """Run gcloud for a token; every failure becomes one line and the command that fixes it.
+
+    gcloud reads its credentials itself: `file` is not used.
+    """
+    gcloud = shutil.which("gcloud", path=environ.get("PATH"))
+    if gcloud is None:
+        raise TokenSourceError(
+            "gcloud is not installed or not on PATH",
+            fix="install the Google Cloud CLI, or use --token-source google-auth",
+        )
+    started = datetime.now(timezone.utc)
+    out, err, status = _run(command(request, gcloud), environ, deadline)
+    if status != 0:
+        raise _failure(err, request)
+    try:
+        answer = json.loads(out)
+        value, expiry = answer["token"], (answer.get("expiry") or {}).get("datetime")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise TokenSourceError("gcloud printed something other than a token and expiry") from exc
+    lifetime = timedelta(seconds=request.known_lifetime)
+    expires = _parse_expiry(expiry) or started + lifetime
+    token = Token(checked_token(value, "gcloud"), sane_expiry(expires, "gcloud"))
+    info = CredentialInfo(
+        kind="gcloud",
+        origin="gcloud auth application-default print-access-token",
+        quota_project=request.quota_project,
+        impersonating=request.impersonate[-1] if request.impersonate else None,
+    )
+    return Minted(token, info)
+
+
+def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tuple[str, str, int]:
+    left = deadline.left("gcloud")
+    child = subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"},
+        start_new_session=True,
+    )
+    try:
+        out, err = child.communicate(timeout=left)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        raise TokenSourceError(
+            f"gcloud did not answer within {deadline.seconds:g}s (--timeout)",
+            fix="run `gcloud auth application-default print-access-token` to see what it waits "
+            "for, or raise --timeout",
+        ) from None
+    except BaseException:
+        _kill_group(child)  # interrupted: gcloud and whatever it started go too
+        raise
+    return out, err, child.returncode
+
+
+def _kill_group(child: subprocess.Popen[str]) -> None:
+    if os.name == "posix":
+        os.killpg(child.pid, signal.SIGKILL)
+    else:  # pragma: no cover - Windows has no process groups of this kind
+        child.kill()
+    child.communicate()
+
+
+def _parse_expiry(text: object) -> datetime | None:
+    """gcloud prints `2026-11-25 19:28:37.292894`: UTC, without a zone."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _failure(stderr: str, request: TokenRequest) -> VertexEnvError:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    error = next((line for line in lines if line.startswith("ERROR:")), lines[-1] if lines else "")
+    text = _ERROR_PREFIX.sub("", error)
+    suggested = next((line[2:] for line in lines if line.startswith("$ gcloud ")), None)
+    if "default credentials were not found" in text:
+        return CredentialsError("gcloud has no application-default credentials", fix=LOGIN)
+    if request.impersonate:
+        known = impersonation.explain(stderr, None, request.impersonate[-1])
+        if known:
+            return known
+    if _EXPIRED_LOGIN.search(text):
+        return CredentialsError(
+            "gcloud's application-default login has expired or needs reauthentication",
+            fix=LOGIN,
+        )
+    return TokenSourceError(f"gcloud failed: {plain(text or 'no message')}", fix=suggested)

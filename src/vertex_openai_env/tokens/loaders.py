@@ -1,0 +1,106 @@
+"""Credentials files of every type google-auth supports, loaded without a network call."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import google.auth
+import google.auth.credentials
+import google.auth.exceptions
+
+from ..errors import CredentialsError, shown
+from .credentials_file import EXPLICIT, UNSET_FIX, CredentialsFile
+from .plain_words import plain
+from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo
+
+Credentials = google.auth.credentials.Credentials
+
+# What helps when a file of this type stops working.
+FIXES = {
+    "authorized_user": LOGIN,
+    "service_account": "gcloud iam service-accounts keys create KEY.json --iam-account=EMAIL",
+    "external_account": "gcloud iam workload-identity-pools create-cred-config ...  # regenerate",
+    "metadata_server": "gcloud compute instances describe INSTANCE "
+    "--format='value(serviceAccounts)'",
+}
+# The credential files google-auth loads (their "type").
+FILE_KINDS = (
+    "authorized_user",
+    "service_account",
+    "external_account",
+    "external_account_authorized_user",
+    "impersonated_service_account",
+    "gdch_service_account",
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Credentials discovered but not yet refreshed, and what we know about them."""
+
+    credentials: Credentials
+    info: CredentialInfo
+
+
+def from_file(file: CredentialsFile) -> Found:
+    """Load a credentials file of any type google-auth supports, without network calls."""
+    info = file.json()
+    path = file.path
+    kind = info.get("type")
+    if kind not in FILE_KINDS:
+        raise CredentialsError(
+            f"credentials file {path} has type {shown(str(kind))}, which google-auth "
+            "does not support",
+            fix=UNSET_FIX if file.origin == EXPLICIT else LOGIN,
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loader = _load_impersonated if kind == "impersonated_service_account" else _load_any
+            credentials, project = loader(info)
+    except (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, TypeError) as exc:
+        fix = UNSET_FIX if file.origin == EXPLICIT else FIXES.get(kind, LOGIN)
+        raise CredentialsError(
+            f"credentials file {path} ({CREDENTIAL_KINDS[kind]}) cannot be used: {plain(exc)}",
+            fix=fix,
+        ) from exc
+    return Found(
+        credentials,
+        CredentialInfo(
+            kind=kind,
+            origin=f"{file.origin} ({path})",
+            account=info.get("client_email") or info.get("account") or None,
+            project=project or None,
+            quota_project=getattr(credentials, "quota_project_id", None),
+        ),
+    )
+
+
+def _load_any(info: dict[str, Any]) -> tuple[Credentials, str | None]:
+    # Without scopes, google-auth's loader makes no network call (external accounts ask
+    # Cloud Resource Manager for their project only when scoped): the tests check it.
+    credentials, project = google.auth.load_credentials_from_dict(info)
+    return credentials, project
+
+
+def _load_impersonated(info: dict[str, Any]) -> tuple[Credentials, str | None]:
+    # google-auth keeps only the account from the file's URL and calls Google's IAM host;
+    # the file names the whole URL (Private Service Connect, a proxy): honour all of it.
+    from google.auth import impersonated_credentials
+
+    url = str(info.get("service_account_impersonation_url") or "")
+    account = url.rsplit("/", 1)[-1].removesuffix(":generateAccessToken")
+    if not url.endswith(":generateAccessToken") or not account:
+        raise ValueError("service_account_impersonation_url does not name a service account")
+    source, _ = _load_any(dict(info.get("source_credentials") or {}))
+    credentials = impersonated_credentials.Credentials(
+        source_credentials=source,
+        target_principal=account,
+        target_scopes=info.get("scopes") or [],
+        delegates=info.get("delegates"),
+        quota_project_id=info.get("quota_project_id"),
+        iam_endpoint_override=url,
+    )
+    return credentials, None

@@ -1,0 +1,126 @@
+"""What a failed Vertex AI call means, and the command that fixes it.
+
+A bare 401, 403 or 404 from an OpenAI SDK says nothing about why. Here each failure is
+matched against what Vertex AI puts in its error body (status, reason, permission) and
+turned into one line plus a fix. Raw bodies are never shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from ..errors import CredentialsError, TokenSourceError, VertexEnvError, reason
+from ..settings.urls import Target
+from ..tokens.types import CREDENTIAL_KINDS
+from .client import Reply
+
+_USER_KINDS = ("authorized_user", "gcloud", "external_account_authorized_user")
+
+
+class Context(NamedTuple):
+    """What the failed call was about, for the explanation."""
+
+    project: str
+    location: str
+    target: Target
+    account: str | None
+    credential_kind: str
+    url: str
+
+
+def explain(reply: Reply, context: Context) -> VertexEnvError:
+    """One line for what went wrong, and the fix."""
+    found = reply.body.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
+    message = str(error.get("message") or "")
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    reasons = {str(detail.get("reason")) for detail in details}
+    permission = next(
+        (
+            str(d["metadata"]["permission"])
+            for d in details
+            if "permission" in (d.get("metadata") or {})
+        ),
+        "aiplatform.endpoints.predict",
+    )
+    host = urlsplit(context.url).netloc
+    project, location, target = context.project, context.location, context.target
+    if reply.status == 0:
+        return TokenSourceError(
+            f"no answer from {host}: {reason(reply.problem)}",
+            fix="check the network, proxy (HTTPS_PROXY) and --location; raise --timeout",
+        )
+    if reply.status == 401:
+        return CredentialsError(
+            "Vertex AI refused the token (expired, revoked, or not a Google Cloud access token)",
+            fix="gcloud auth application-default login  # then run again with --no-cache",
+        )
+    if reply.status == 403:
+        return _forbidden(message, reasons, permission, context)
+    if reply.status == 404:
+        return _not_found(context)
+    if reply.status == 429:
+        return TokenSourceError(
+            f"Vertex AI is rate-limiting {project} (HTTP 429): quota used up for now",
+            fix="wait and retry, or ask for more quota: "
+            "https://console.cloud.google.com/iam-admin/quotas",
+        )
+    if reply.status >= 500:
+        return TokenSourceError(
+            f"Vertex AI failed with HTTP {reply.status} at {host}", fix="try again in a minute"
+        )
+    said = f": {reason(message)}" if message else ""
+    subject = f"model {target.id}" if target.kind == "model" else f"endpoint {target.id}"
+    return TokenSourceError(
+        f"Vertex AI answered HTTP {reply.status} for {subject} in {location}{said}",
+        fix=f"vertex-openai-env check --probe --verbose  # project {project}",
+    )
+
+
+def _forbidden(
+    message: str, reasons: set[str], permission: str, context: Context
+) -> VertexEnvError:
+    project = context.project
+    # Checked first: Google reports a missing quota project as SERVICE_DISABLED on its own
+    # OAuth client's project, which would read as "enable the API".
+    if "quota project" in message or (
+        context.credential_kind in _USER_KINDS and "USER_PROJECT_DENIED" in reasons
+    ):
+        return CredentialsError(
+            "user credentials need a quota project here, and OpenAI SDKs cannot send one "
+            "from environment variables",
+            fix="use --impersonate-service-account SA_EMAIL, or give the SDK default_headers="
+            f"{{'x-goog-user-project': '{project}'}}",
+        )
+    if "SERVICE_DISABLED" in reasons or "has not been used" in message or "is disabled" in message:
+        return CredentialsError(
+            f"the Vertex AI API is not enabled in project {project}",
+            fix=f"gcloud services enable aiplatform.googleapis.com --project {project}",
+        )
+    who = context.account or CREDENTIAL_KINDS.get(context.credential_kind, "these credentials")
+    member = "serviceAccount" if who.endswith("gserviceaccount.com") else "user"
+    return CredentialsError(
+        f"{who} lacks {permission} in project {project}",
+        fix=f"gcloud projects add-iam-policy-binding {project} "
+        f"--member={member}:{who} --role=roles/aiplatform.user",
+    )
+
+
+def _not_found(context: Context) -> VertexEnvError:
+    target, location, project = context.target, context.location, context.project
+    if not target.id:
+        return CredentialsError(
+            f"Vertex AI does not know project {project} in {location}",
+            fix=f"gcloud projects describe {project}",
+        )
+    if target.kind == "endpoint":
+        return CredentialsError(
+            f"endpoint {target.id} does not exist in {project}/{location}",
+            fix=f"vertex-openai-env endpoints --project {project} --location {location}",
+        )
+    return CredentialsError(
+        f"model {target.id} is not served at {urlsplit(context.url).netloc} for {location} "
+        "(a wrong model ID, or a model not offered in that location)",
+        fix="check the model ID, or try --location global",
+    )
