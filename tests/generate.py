@@ -6,8 +6,10 @@ forgets this step fails there.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from vertex_openai_env.cli import main
@@ -33,8 +35,55 @@ COMPLETION_FILES = {
 }
 
 
+README = Path(__file__).parent.parent / "README.md"
+_TABLES = re.compile(r"(<!-- options: generated.*?-->\n).*?(<!-- options: end -->)", re.DOTALL)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _records(command: click.Command, ctx: click.Context) -> list[tuple[str, str]]:
+    """(options, help) for each option of `command`, as --help shows them."""
+    return [
+        record
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option) and param.name != "help"
+        for record in [param.get_help_record(ctx)]
+        if record
+    ]
+
+
+def option_tables() -> str:
+    """The README's tables of options and commands, as the click definitions say."""
+    ctx = click.Context(main, info_name="vertex-openai-env", max_content_width=10_000)
+    shared = _records(main, ctx)
+    lines = ["| option | meaning |", "| --- | --- |"]
+    lines += [f"| `{_cell(opts)}` | {_cell(text)} |" for opts, text in shared]
+    lines += ["", "| command | what it does | options of its own |", "| --- | --- | --- |"]
+    for name, command in main.commands.items():
+        sub = click.Context(command, info_name=name, parent=ctx)
+        usage = " ".join([name, *command.collect_usage_pieces(sub)])
+        own = [
+            f"`{_cell(opts)}`"
+            for opts, text in _records(command, sub)
+            if (opts, text) not in shared
+        ]
+        summary = _cell(command.get_short_help_str(limit=10_000))
+        lines.append(f"| `{_cell(usage)}` | {summary} | {', '.join(own) or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme() -> str:
+    """README.md with its generated tables brought up to date."""
+    text = README.read_text(encoding="utf-8")
+    if not _TABLES.search(text):
+        raise SystemExit("README.md has lost its <!-- options: generated ... --> markers")
+    return _TABLES.sub(lambda match: match[1] + option_tables() + match[2], text)
+
+
 def generated() -> dict[Path, str]:
-    files = {Path(HELP_PAGE): help_page()}
+    files = {Path(HELP_PAGE): help_page(), README: readme()}
     for shell, name in COMPLETION_FILES.items():
         files[COMPLETIONS / name] = script(main, shell)
     return files

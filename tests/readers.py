@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-_PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+# PowerShell's tokenizer takes each of these as a single quote (CharExtensions.IsSingleQuote).
+_PS_QUOTES = {
+    "\N{APOSTROPHE}",
+    "\N{LEFT SINGLE QUOTATION MARK}",
+    "\N{RIGHT SINGLE QUOTATION MARK}",
+    "\N{SINGLE LOW-9 QUOTATION MARK}",
+    "\N{SINGLE HIGH-REVERSED-9 QUOTATION MARK}",
+}
 
 
 def docker_env_file(text: str) -> dict[str, str]:

@@ -302,3 +302,20 @@ def _b64(text: str) -> bytes:
     import base64
 
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_loading_a_federation_file_makes_no_network_call(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # google-auth's loader asks Cloud Resource Manager for the project of a scoped external
+    # account; loaded without scopes, as here, it must not send anything anywhere.
+    from google.auth.transport import requests as transport
+
+    def no_network(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the loader made a network call")
+
+    monkeypatch.setattr(transport.Request, "__call__", no_network)
+    path = google.external_account_file(tmp_path)  # its audience names project number 123
+    found = from_file(CredentialsFile(path, "$GOOGLE_APPLICATION_CREDENTIALS", path.read_bytes()))
+    assert found.info.kind == "external_account"
+    assert google.calls == []

@@ -7,7 +7,9 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,14 +78,31 @@ def test_what_changes_the_token_changes_the_entry(
     assert len(list(folder.iterdir())) == 4
 
 
+def forged(entry: dict[str, Any], change: str) -> str:
+    """The cache entry `entry` with one thing wrong, so that only that can be the reason."""
+    expiry = datetime.fromisoformat(entry["expiry"])
+    changes: dict[str, Any] = {
+        "shell syntax in the token": {"token": "x';touch PWNED;'"},
+        "an expiry without a zone": {"expiry": expiry.replace(tzinfo=None).isoformat()},
+        "an expiry past what Google issues": {"expiry": (expiry + timedelta(days=30)).isoformat()},
+        "another version": {"version": entry["version"] + 1},
+        "no credential": {"credential": {}},
+    }
+    if change == "not JSON":
+        return "not json at all"
+    return json.dumps({**entry, **changes[change]})
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        "not json at all",
-        '{"version": 1}',
-        '{"version": 1, "token": "x\';touch PWNED;\'", "expiry": "2999-01-01T00:00:00+00:00",'
-        ' "credential": {"kind": "service_account", "origin": "x"}}',
-        '{"version": 1, "token": "ya29.ok", "expiry": "2999-01-01T00:00:00", "credential": {}}',
+        "unchanged",
+        "not JSON",
+        "shell syntax in the token",
+        "an expiry without a zone",
+        "an expiry past what Google issues",
+        "another version",
+        "no credential",
     ],
 )
 def test_a_damaged_or_forged_entry_is_ignored_and_replaced(
@@ -91,8 +110,12 @@ def test_a_damaged_or_forged_entry_is_ignored_and_replaced(
 ) -> None:
     first = token()
     (entry,) = folder.iterdir()
-    entry.write_text(damage)
+    if damage != "unchanged":
+        entry.write_text(forged(json.loads(entry.read_text()), damage))
     second = token()
+    if damage == "unchanged":  # the control: an intact entry is used
+        assert second == first
+        return
     assert second != first
     assert google.valid(second)
     assert "PWNED" not in entry.read_text()

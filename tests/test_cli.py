@@ -1,4 +1,4 @@
-"""The command-line surface: variables, --verbose, and the error contract of SPEC §5."""
+"""The command-line surface: variables, --verbose, and the error contract (stdout empty on failure)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where settings come from (SPEC §3): precedence, gcloud's files, and hostile values."""
+"""Where settings come from: precedence, gcloud's files, and hostile values."""
 
 from __future__ import annotations
 

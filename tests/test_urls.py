@@ -1,4 +1,4 @@
-"""Host rules, identifier rules and base-URL building (SPEC §2)."""
+"""Host rules, identifier rules and base-URL building."""
 
 from __future__ import annotations
 
