@@ -7,6 +7,8 @@ forgets this step fails there.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -15,6 +17,8 @@ from click.testing import CliRunner
 from vertex_openai_env.cli import main
 from vertex_openai_env.commands.completion import script
 from vertex_openai_env.launch import HELP_PAGE, PAGE_WIDTH
+
+ROOT_OPTIONS = Path(__file__).parent.parent / "src" / "vertex_openai_env" / "root_options.py"
 
 
 def help_page() -> str:
@@ -61,7 +65,9 @@ def option_tables() -> str:
     lines = ["| option | meaning |", "| --- | --- |"]
     lines += [f"| `{_cell(opts)}` | {_cell(text)} |" for opts, text in shared]
     lines += ["", "| command | what it does | options of its own |", "| --- | --- | --- |"]
-    for name, command in main.commands.items():
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None
         sub = click.Context(command, info_name=name, parent=ctx)
         usage = " ".join([name, *command.collect_usage_pieces(sub)])
         own = [
@@ -82,8 +88,48 @@ def readme() -> str:
     return _TABLES.sub(lambda match: match[1] + option_tables() + match[2], text)
 
 
+def _kind(param: click.Option) -> tuple[str, float, tuple[str, ...]]:
+    """How fast_export reads an option: its kind, the least number, the choices."""
+    if param.is_flag:
+        return "flag", 0.0, ()
+    if param.multiple and isinstance(param.type, click.types.StringParamType):
+        return "multiple", 0.0, ()
+    if isinstance(param.type, click.Choice):
+        return "choice", 0.0, tuple(str(choice) for choice in param.type.choices)
+    if isinstance(param.type, click.FloatRange) and param.type.max is None and param.type.min:
+        return "float", float(param.type.min), ()
+    if isinstance(param.type, click.types.StringParamType):
+        return "text", 0.0, ()
+    return "other", 0.0, ()  # converted by click: fast_export leaves it to click
+
+
+def root_options() -> str:
+    """The root command's options as fast_export reads them, and their defaults."""
+    ctx = main.make_context("vertex-openai-env", [])
+    table = {}
+    for param in main.params:
+        if isinstance(param, click.Option) and param.expose_value and param.name:
+            for opt in param.opts:
+                table[opt] = (param.name, *_kind(param))
+    source = (
+        '"""The root command\'s options, for fast_export: generated from the click definitions\n'
+        'by `make generated`; a test fails when they drift. Do not edit."""\n\n'
+        "from typing import Any\n\n"
+        f"OPTIONS: dict[str, tuple[str, str, float, tuple[str, ...]]] = {table!r}\n"
+        f"DEFAULTS: dict[str, Any] = {ctx.params!r}\n"
+    )
+    ruff = Path(sys.executable).parent / "ruff"
+    return subprocess.run(
+        [str(ruff), "format", "--stdin-filename", str(ROOT_OPTIONS), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def generated() -> dict[Path, str]:
-    files = {Path(HELP_PAGE): help_page(), README: readme()}
+    files = {Path(HELP_PAGE): help_page(), README: readme(), ROOT_OPTIONS: root_options()}
     for shell, name in COMPLETION_FILES.items():
         files[COMPLETIONS / name] = script(main, shell)
     return files

@@ -113,7 +113,7 @@ class FakeTransport(google.auth.transport.Request):
 def user_adc(google: FakeGoogle, tmp_path: Path) -> Found:
     content = json.dumps(google.authorized_user_info()).encode()
     return from_file(
-        CredentialsFile(tmp_path / "adc.json", "gcloud application-default login", content)
+        CredentialsFile(str(tmp_path / "adc.json"), "gcloud application-default login", content)
     )
 
 
@@ -223,7 +223,7 @@ def test_metadata_probe_only_where_google_cloud_is_plausible(
     dmi = tmp_path / "product_name"
     if product is not None:
         dmi.write_text(product + "\n")
-    monkeypatch.setattr(metadata, "_DMI_PRODUCT", dmi)
+    monkeypatch.setattr(metadata, "_DMI_PRODUCT", str(dmi))
     assert metadata.plausible(environ) is plausible
 
 
@@ -234,7 +234,13 @@ def test_metadata_probe_only_where_google_cloud_is_plausible(
         ('{"type": "service_account",\n "private_key": "-----BEGIN', "is not valid JSON (line 2)"),
         ("[]", "is not a JSON object"),
         ('{"type": "martian"}', 'has type "martian"'),
-        ('{"type": "service_account"}', "cannot be used"),
+        ('{"type": "service_account"}', "cannot be used: the file has no client_email"),
+        (
+            '{"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com",'
+            ' "token_uri": "https://oauth2.googleapis.com/token",'
+            ' "private_key": "-----BEGIN PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END PRIVATE KEY-----"}',
+            "(service account key) cannot be used: the private key cannot be read",
+        ),
     ],
 )
 def test_broken_credential_files_are_explained(
@@ -316,6 +322,8 @@ def test_loading_a_federation_file_makes_no_network_call(
 
     monkeypatch.setattr(transport.Request, "__call__", no_network)
     path = google.external_account_file(tmp_path)  # its audience names project number 123
-    found = from_file(CredentialsFile(path, "$GOOGLE_APPLICATION_CREDENTIALS", path.read_bytes()))
+    found = from_file(
+        CredentialsFile(str(path), "$GOOGLE_APPLICATION_CREDENTIALS", path.read_bytes())
+    )
     assert found.info.kind == "external_account"
     assert google.calls == []

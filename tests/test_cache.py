@@ -154,17 +154,18 @@ def test_a_folder_owned_by_someone_else_is_not_used(
     assert list(folder.iterdir()) == []
 
 
-def test_a_cache_hit_imports_neither_google_auth_nor_requests(
+def test_a_cache_hit_imports_neither_google_auth_nor_requests_nor_click(
     google: FakeGoogle, service_account: Path
 ) -> None:
     token()  # fills the cache
     code = (
         "import sys\n"
-        "from vertex_openai_env.cli import main\n"
-        f"try: main({list(ARGS)!r})\n"
+        f"sys.argv = ['vertex-openai-env', *{list(ARGS)!r}, '--format', 'sh']\n"
+        "from vertex_openai_env.launch import main\n"
+        "try: main()\n"
         "except SystemExit: pass\n"
-        "heavy = [m for m in sys.modules if m.split('.')[0] in ('google', 'requests', 'urllib3')]\n"
-        "print(heavy, file=sys.stderr)\n"
+        "heavy = ('google', 'requests', 'urllib3', 'click', 'urllib.request', 'http')\n"
+        "print([m for m in sys.modules if m.startswith(heavy)], file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

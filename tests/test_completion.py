@@ -59,7 +59,9 @@ def test_zsh_also_finds_its_script_by_the_usual_name() -> None:
 
 
 def _commands(group: click.Group) -> list[click.Command]:
-    return [group, *group.commands.values()]
+    ctx = click.Context(group)
+    found = (group.get_command(ctx, name) for name in group.list_commands(ctx))
+    return [group, *(command for command in found if command is not None)]
 
 
 @pytest.mark.parametrize("command", _commands(main), ids=lambda c: c.name)

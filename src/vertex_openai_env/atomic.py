@@ -12,7 +12,6 @@ import contextlib
 import glob
 import os
 import re
-import secrets
 import stat
 from pathlib import Path
 
@@ -28,6 +27,8 @@ def replace(
 
     OSError means nothing changed: the target is untouched and no temporary file remains.
     """
+    import secrets
+
     sweep(target)
     temporary = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{_SUFFIX}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

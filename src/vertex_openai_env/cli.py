@@ -3,26 +3,45 @@ every failure becomes a message and an exit status."""
 
 from __future__ import annotations
 
-import os
+import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from . import console
 from .commands import options
-from .commands.check import check
-from .commands.completion import completion
-from .commands.endpoints import endpoints
-from .commands.exec_ import exec_
-from .commands.hook import hook
 from .console import PROG
-from .errors import FAILURE_EXIT, VertexEnvError
+from .errors import VertexEnvError
+
+# The commands: name, and where it lives in commands/. One line each; a command's module is
+# imported only when that command runs (or help lists it), so an export loads none of them.
+COMMANDS = {
+    "exec": "exec_:exec_",
+    "hook": "hook:hook",
+    "endpoints": "endpoints:endpoints",
+    "check": "check:check",
+    "completion": "completion:completion",
+}
 
 
 class Cli(click.Group):
-    """A click group that reports every failure as one or two lines on stderr."""
+    """A click group that loads its commands lazily and reports every failure as one or
+    two lines on stderr."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, name = where.split(":")
+        command: click.Command = getattr(
+            importlib.import_module(f"{__package__}.commands.{module}"), name
+        )
+        return command
 
     def main(
         self,
@@ -32,33 +51,32 @@ class Cli(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        try:
-            status = super().main(
-                args, prog_name or PROG, complete_var, standalone_mode=False, **extra
-            )
-        except VertexEnvError as exc:
-            _fail(exc.message, exc.fix, exc.exit_code)
-        except click.exceptions.Abort:
-            _fail("interrupted", None, 130)
-        except click.ClickException as exc:
-            _fail(exc.format_message(), f"{PROG} --help", exc.exit_code)
-        except Exception as exc:
-            if os.environ.get("VERTEX_OPENAI_ENV_DEBUG"):
-                raise
-            # No traceback and no message text: either could carry a secret.
-            _fail(
-                f"internal error ({type(exc).__name__}); please report it",
-                f"VERTEX_OPENAI_ENV_DEBUG=1 {PROG} ...  # shows the traceback",
-                FAILURE_EXIT,
-            )
-        if not standalone_mode:
-            return status
-        sys.exit(status if isinstance(status, int) else 0)
+        outcome: list[Any] = []
+
+        def parse_and_run() -> None:
+            try:
+                outcome.append(
+                    super(Cli, self).main(
+                        args, prog_name or PROG, complete_var, standalone_mode=False, **extra
+                    )
+                )
+            except click.exceptions.Abort:
+                raise KeyboardInterrupt from None
+            except click.ClickException as exc:
+                raise _Usage(exc) from None
+
+        status = console.reported(parse_and_run)
+        if status or standalone_mode:
+            sys.exit(status or (outcome[0] if outcome and isinstance(outcome[0], int) else 0))
+        return outcome[0] if outcome else None
 
 
-def _fail(message: str, fix: str | None, status: int) -> NoReturn:
-    console.error(message, fix)
-    sys.exit(status)
+class _Usage(VertexEnvError):
+    """click's own errors (an unknown option, a bad choice), said our way."""
+
+    def __init__(self, exc: click.ClickException) -> None:
+        super().__init__(exc.format_message(), f"{PROG} --help")
+        self.exit_code = exc.exit_code
 
 
 # Help is wrapped at 80 columns at most, the width of the pre-rendered page (see launch.py).
@@ -79,10 +97,3 @@ def main(ctx: click.Context, /, **settings: Any) -> None:
         from .commands import export
 
         export.run(settings)
-
-
-main.add_command(exec_)
-main.add_command(hook)
-main.add_command(endpoints)
-main.add_command(check)
-main.add_command(completion)

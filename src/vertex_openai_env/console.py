@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
+
+from .errors import FAILURE_EXIT, VertexEnvError
 
 PROG = "vertex-openai-env"
+INTERRUPTED = 130
 
 
 def emit(text: str) -> None:
@@ -45,3 +50,29 @@ def one_line(text: str) -> str:
     a server cannot reshape a terminal."""
     flat = " ".join(text.split())
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)
+
+
+def reported(work: Callable[[], object]) -> int:
+    """Run `work`; say what failed, if anything, and return the exit status."""
+    try:
+        work()
+    except VertexEnvError as exc:
+        error(exc.message, exc.fix)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        error("interrupted", None)
+        return INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("VERTEX_OPENAI_ENV_DEBUG"):
+            raise
+        internal_error(exc)
+        return FAILURE_EXIT
+    return 0
+
+
+def internal_error(exc: BaseException) -> None:
+    """A failure nobody foresaw: its type only, since its text or traceback could carry a secret."""
+    error(
+        f"internal error ({type(exc).__name__}); please report it",
+        f"VERTEX_OPENAI_ENV_DEBUG=1 {PROG} ...  # shows the traceback",
+    )

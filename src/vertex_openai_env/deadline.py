@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -49,6 +48,8 @@ class Deadline:
         server that drips one byte a second would otherwise hold the command for ever.
         `step` names, when asked, what was still being waited for.
         """
+        import threading
+
         outcome: list[T] = []
         failure: list[BaseException] = []
 

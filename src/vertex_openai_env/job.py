@@ -7,9 +7,7 @@ anything is fetched or printed: the export, `exec`, `hook` and the rest fail ali
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .durations import parse_duration, spoken
 from .errors import InputError
@@ -19,9 +17,11 @@ from .settings.sources import Sourced
 from .tokens import request
 from .tokens.types import TokenRequest
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-@dataclass(frozen=True)
-class Job:
+
+class Job(NamedTuple):
     """Where to send requests, which token to get, and which variables to make."""
 
     place: Place
@@ -35,8 +35,7 @@ class Job:
     verbose: bool = False
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """Where the export goes: printed in a format, or merged into a `.env` file."""
 
     format: str | None  # None: the calling shell's, detected

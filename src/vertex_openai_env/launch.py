@@ -21,11 +21,20 @@ def main() -> None:
             sys.stdout.buffer.write(page.read())
         return
     from . import signals
+    from .fast_export import parse
 
     signals.install()
-    from .cli import main as cli
+    completing = "_VERTEX_OPENAI_ENV_COMPLETE" in os.environ  # TAB: click's protocol
+    options = None if completing else parse(sys.argv[1:])
+    if options is None:  # a command, --help, or anything unusual: click decides
+        from .cli import main as cli
 
-    cli()
+        cli()
+        return
+    from .commands.export import run
+    from .console import reported
+
+    sys.exit(reported(lambda: run(options)))
 
 
 def _columns() -> int:

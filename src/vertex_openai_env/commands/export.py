@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import console
 from ..job import Job, Output, build, names, output
 from ..output.formats.base import Output as Rendering
 from ..output.variables import API_KEY
 from ..pipeline import Exports, prepare
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def run(options: Mapping[str, Any]) -> None:

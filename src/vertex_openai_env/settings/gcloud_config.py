@@ -1,12 +1,14 @@
-"""Reading gcloud's configuration files directly: starting gcloud itself costs a second."""
+"""Reading gcloud's configuration files directly: starting gcloud itself costs a second.
+
+Paths are plain strings: this runs on every export, pathlib's import would cost more than
+the lookup itself.
+"""
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError, shown
@@ -19,7 +21,7 @@ class GcloudConfig(NamedTuple):
     """The active gcloud configuration: its name, file and `section/name` properties."""
 
     name: str
-    path: Path
+    path: str
     properties: Mapping[str, str]
 
     def get(self, key: str) -> str | None:
@@ -27,19 +29,19 @@ class GcloudConfig(NamedTuple):
         return self.properties.get(key) or None
 
 
-def config_dir(environ: Mapping[str, str]) -> Path:
+def config_dir(environ: Mapping[str, str]) -> str:
     """gcloud's folder: `$CLOUDSDK_CONFIG`, else the platform default."""
     if environ.get("CLOUDSDK_CONFIG"):
-        return Path(environ["CLOUDSDK_CONFIG"])
+        return environ["CLOUDSDK_CONFIG"]
     if os.name == "nt" and environ.get("APPDATA"):
-        return Path(environ["APPDATA"]) / "gcloud"
-    home = environ.get("HOME") or str(Path.home())
-    return Path(home) / ".config" / "gcloud"
+        return os.path.join(environ["APPDATA"], "gcloud")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".config", "gcloud")
 
 
-def adc_path(environ: Mapping[str, str]) -> Path:
+def adc_path(environ: Mapping[str, str]) -> str:
     """Where `gcloud auth application-default login` stores its credentials."""
-    return config_dir(environ) / ADC_FILE
+    return os.path.join(config_dir(environ), ADC_FILE)
 
 
 def active_config(environ: Mapping[str, str]) -> GcloudConfig:
@@ -51,10 +53,12 @@ def active_config(environ: Mapping[str, str]) -> GcloudConfig:
             f"gcloud configuration name {shown(name)} is not valid",
             fix="gcloud config configurations activate default",
         )
-    path = folder / "configurations" / f"config_{name}"
+    path = os.path.join(folder, "configurations", f"config_{name}")
+    import configparser  # only when a setting is looked up there
+
     parser = configparser.RawConfigParser()
     try:
-        with path.open(encoding="utf-8") as stream:
+        with open(path, encoding="utf-8") as stream:
             parser.read_file(stream)
     except FileNotFoundError:
         pass
@@ -71,8 +75,9 @@ def active_config(environ: Mapping[str, str]) -> GcloudConfig:
     return GcloudConfig(name=name, path=path, properties=properties)
 
 
-def _read_active_name(folder: Path) -> str:
+def _read_active_name(folder: str) -> str:
     try:
-        return (folder / "active_config").read_text(encoding="utf-8").strip() or "default"
+        with open(os.path.join(folder, "active_config"), encoding="utf-8") as stream:
+            return stream.read().strip() or "default"
     except (OSError, UnicodeDecodeError):
         return "default"

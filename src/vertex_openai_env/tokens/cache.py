@@ -17,10 +17,8 @@ import sys
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from .. import atomic
 from ..deadline import Deadline
 from ..durations import spoken
 from ..errors import TokenSourceError, VertexEnvError
@@ -39,18 +37,18 @@ ENDPOINT_OVERRIDES = (
 )
 
 
-def default_folder(environ: Mapping[str, str]) -> Path:
+def default_folder(environ: Mapping[str, str]) -> str:
     """Where tokens are kept: the runtime folder if there is one, else the user cache."""
     if environ.get("XDG_RUNTIME_DIR"):
-        return Path(environ["XDG_RUNTIME_DIR"]) / FOLDER_NAME
+        return os.path.join(environ["XDG_RUNTIME_DIR"], FOLDER_NAME)
     if environ.get("XDG_CACHE_HOME"):
-        return Path(environ["XDG_CACHE_HOME"]) / FOLDER_NAME
-    home = Path(environ.get("HOME") or Path.home())
+        return os.path.join(environ["XDG_CACHE_HOME"], FOLDER_NAME)
+    home = environ.get("HOME") or os.path.expanduser("~")
     if sys.platform == "darwin":
-        return home / "Library" / "Caches" / FOLDER_NAME
+        return os.path.join(home, "Library", "Caches", FOLDER_NAME)
     if os.name == "nt" and environ.get("LOCALAPPDATA"):
-        return Path(environ["LOCALAPPDATA"]) / FOLDER_NAME / "Cache"
-    return home / ".cache" / FOLDER_NAME
+        return os.path.join(environ["LOCALAPPDATA"], FOLDER_NAME, "Cache")
+    return os.path.join(home, ".cache", FOLDER_NAME)
 
 
 class TokenCache:
@@ -81,7 +79,7 @@ class TokenCache:
             self._store(path, minted)
         return minted
 
-    def _load(self, path: Path) -> Minted | None:
+    def _load(self, path: str) -> Minted | None:
         """The entry at `path` if it stays valid for `min_valid` seconds more."""
         try:
             minted = _parse(_read_private(path))
@@ -90,7 +88,7 @@ class TokenCache:
         left = minted.token.seconds_left()
         return minted if self.min_valid <= left <= MAX_LIFETIME else None
 
-    def _store(self, path: Path, minted: Minted) -> None:
+    def _store(self, path: str, minted: Minted) -> None:
         """Keep `minted` for the next run; failing to is not worth failing the command."""
         entry = {
             "version": _VERSION,
@@ -98,12 +96,17 @@ class TokenCache:
             "expiry": minted.token.expiry.isoformat(),
             "credential": minted.credential._asdict(),
         }
-        try:
-            atomic.replace(path, json.dumps(entry).encode())
-        except OSError as exc:
-            self.notes.append(f"could not write the token cache in {path.parent}: {exc.strerror}")
+        from pathlib import Path
 
-    def _key(self, request: TokenRequest) -> tuple[Path | None, CredentialsFile | None]:
+        from .. import atomic  # only when writing: a cache hit needs neither
+
+        try:
+            atomic.replace(Path(path), json.dumps(entry).encode())
+        except OSError as exc:
+            folder = os.path.dirname(path)
+            self.notes.append(f"could not write the token cache in {folder}: {exc.strerror}")
+
+    def _key(self, request: TokenRequest) -> tuple[str | None, CredentialsFile | None]:
         """The entry for `request` (None: do not cache), and the credentials file if read."""
         folder = self._folder
         if folder is None:
@@ -120,14 +123,14 @@ class TokenCache:
             "endpoints": {name: self.environ.get(name) for name in ENDPOINT_OVERRIDES},
         }
         digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-        return folder / f"{digest[:40]}.json", file
+        return os.path.join(folder, f"{digest[:40]}.json"), file
 
     @cached_property
-    def _folder(self) -> Path | None:
+    def _folder(self) -> str | None:
         folder = default_folder(self.environ)
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            info = folder.lstat()
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            info = os.lstat(folder)
         except OSError as exc:
             self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
             return None
@@ -164,7 +167,7 @@ def _credential_identity(
     return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
 
 
-def _read_private(path: Path) -> Any:
+def _read_private(path: str) -> Any:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as stream:

@@ -12,7 +12,6 @@ import os
 import select
 import stat
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..deadline import Deadline
@@ -28,7 +27,7 @@ UNSET_FIX = "unset GOOGLE_APPLICATION_CREDENTIALS  # or point it at a valid cred
 class CredentialsFile(NamedTuple):
     """A credentials file's path, who named it, and its bytes."""
 
-    path: Path
+    path: str
     origin: str
     content: bytes
 
@@ -48,18 +47,18 @@ class CredentialsFile(NamedTuple):
         return info
 
 
-def locate(environ: Mapping[str, str]) -> tuple[Path, str] | None:
+def locate(environ: Mapping[str, str]) -> tuple[str, str] | None:
     """The file ADC would use and who named it; None when it would ask the metadata server."""
     explicit = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if explicit:
-        return Path(explicit), EXPLICIT
+        return explicit, EXPLICIT
     gcloud_file = adc_path(environ)
-    if gcloud_file.is_file():
+    if os.path.isfile(gcloud_file):
         return gcloud_file, GCLOUD_LOGIN
     return None
 
 
-def read(path: Path, origin: str, deadline: Deadline) -> CredentialsFile:
+def read(path: str, origin: str, deadline: Deadline) -> CredentialsFile:
     """Read the file whole, at most MAX_BYTES and never past the deadline."""
     fix = UNSET_FIX if origin == EXPLICIT else "gcloud auth application-default login"
     try:
@@ -85,7 +84,7 @@ def read(path: Path, origin: str, deadline: Deadline) -> CredentialsFile:
     return CredentialsFile(path, origin, content)
 
 
-def _read_all(fd: int, path: Path, deadline: Deadline) -> bytes:
+def _read_all(fd: int, path: str, deadline: Deadline) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while size <= MAX_BYTES:

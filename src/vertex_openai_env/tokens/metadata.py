@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from ..deadline import Deadline
 
 FLAVOR = {"Metadata-Flavor": "Google"}
 _GOOGLE_RUNTIMES = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE")
-_DMI_PRODUCT = Path("/sys/class/dmi/id/product_name")
+_DMI_PRODUCT = "/sys/class/dmi/id/product_name"
 _EMAIL_PATH = "/computeMetadata/v1/instance/service-accounts/default/email"
 
 
@@ -30,7 +29,8 @@ def plausible(environ: Mapping[str, str]) -> bool:
     if sys.platform == "darwin":
         return False
     try:
-        return _DMI_PRODUCT.read_text(encoding="utf-8").startswith("Google")
+        with open(_DMI_PRODUCT, encoding="utf-8") as product:
+            return product.read().startswith("Google")
     except OSError:
         return True  # No hardware identity to read (Windows, some containers): ask briefly.
 
