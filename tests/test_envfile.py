@@ -6,6 +6,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dotenv import dotenv_values
@@ -14,6 +15,7 @@ from tests.conftest import NOBODY, as_other_user, invoke
 from tests.fake_google import FakeGoogle
 from vertex_openai_env.errors import OutputError
 from vertex_openai_env.output import envfile
+from vertex_openai_env.output.dotenv_text import merge
 
 NEW = {"OPENAI_API_KEY": "ya29.new", "OPENAI_BASE_URL": "https://h/v1"}
 
@@ -39,7 +41,7 @@ def test_other_lines_survive_byte_for_byte(tmp_path: Path) -> None:
 # Project settings
 export DATABASE_URL="postgres://localhost/db"   # inline comment
 
-OPENAI_API_KEY=ya29.new
+OPENAI_API_KEY=ya29.new # replaced
   export OPENAI_BASE_URL=https://h/v1
 MULTI="line one
 line two"
@@ -224,3 +226,131 @@ def test_a_file_owned_by_another_user_is_refused(shared_tmp: Path) -> None:
     assert as_other_user(attempt) == f"{path} belongs to another user (uid 0); not replacing it"
     assert path.read_text() == "A=1\n"
     assert path.stat().st_uid == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ('OPENAI_BASE_URL="https://old # not a comment"   # note', "   # note"),
+        ("OPENAI_BASE_URL='x'#tight", " #tight"),
+        ("OPENAI_BASE_URL=https://old  # spaced", "  # spaced"),
+        ("OPENAI_BASE_URL=https://old#fragment", ""),
+    ],
+)
+def test_a_replaced_line_keeps_its_trailing_comment(line: str, kept: str, tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text(f"{line}\nB=2\n")
+    envfile.update(path, {"OPENAI_BASE_URL": "https://h/v1"})
+    assert path.read_text() == f"OPENAI_BASE_URL=https://h/v1{kept}\nB=2\n"
+    assert dotenv_values(path)["OPENAI_BASE_URL"] == "https://h/v1"
+
+
+def test_removing_from_a_file_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    result = invoke("--env-file", str(tmp_path / "missing.env"), "--unset")
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "missing.env").exists()
+
+
+def test_watch_and_unset_do_not_go_together(tmp_path: Path) -> None:
+    result = invoke("--env-file", str(tmp_path / ".env"), "--unset", "--watch")
+    assert result.exit_code == 2
+    assert "--watch keeps variables fresh and --unset removes them" in result.stderr
+    assert not (tmp_path / ".env").exists()
+
+
+def appending_meanwhile(monkeypatch: pytest.MonkeyPatch, path: Path, times: int) -> list[str]:
+    """Someone appends a line (as `>>` does) after the tool has read the file, `times` times."""
+    appended: list[str] = []
+
+    def merge_while_someone_appends(text: str, variables: Any) -> str:
+        if len(appended) < times:
+            appended.append(f"HAND_{len(appended)}=1")
+            with path.open("a") as stream:
+                stream.write(appended[-1] + "\n")
+        return merge(text, variables)
+
+    monkeypatch.setattr(envfile, "merge", merge_while_someone_appends)
+    return appended
+
+
+def test_a_line_appended_while_it_rewrites_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    appended = appending_meanwhile(monkeypatch, path, times=2)
+    envfile.update(path, NEW)
+    assert dotenv_values(path) == {"A": "1", "HAND_0": "1", "HAND_1": "1", **NEW}
+    assert len(appended) == 2
+
+
+def test_a_file_that_keeps_changing_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    appending_meanwhile(monkeypatch, path, times=1000)
+    with pytest.raises(OutputError, match="kept changing while being rewritten"):
+        envfile.update(path, NEW)
+    assert path.read_text() == "A=1\n" + "".join(f"HAND_{n}=1\n" for n in range(envfile.ATTEMPTS))
+
+
+def shared_folder(base: Path, owner: int = 0) -> Path:
+    """A sticky, world-writable folder (as /tmp is) owned by `owner`."""
+    folder = base / "shared"
+    folder.mkdir()
+    os.chown(folder, owner, owner)
+    folder.chmod(0o1777)
+    return folder
+
+
+def links_as(uid: int, link: Path, target: Path) -> None:
+    def make() -> str:
+        link.symlink_to(target)
+        return "made"
+
+    assert (as_other_user(make) if uid == NOBODY else (make(), "made")[1]) == "made"
+
+
+@pytest.fixture
+def root_only(shared_tmp: Path) -> Path:
+    if os.geteuid() != 0:
+        pytest.skip("the attack needs a victim running as root and another user")
+    secret = shared_tmp / "private" / "secret.env"
+    secret.parent.mkdir()
+    secret.write_text("ROOT=1\n")
+    secret.chmod(0o600)
+    return secret
+
+
+def test_a_link_planted_by_another_user_in_a_shared_folder_is_not_followed(
+    shared_tmp: Path, root_only: Path
+) -> None:
+    folder = shared_folder(shared_tmp)
+    link = folder / ".env"
+    links_as(NOBODY, link, root_only)
+    with pytest.raises(OutputError) as refused:
+        envfile.update(link, NEW)
+    assert refused.value.message.startswith(f"refusing to follow the link {link} -> {root_only}")
+    assert root_only.read_text() == "ROOT=1\n"
+    assert stat.S_IMODE(root_only.stat().st_mode) == 0o600
+    assert link.is_symlink()
+
+
+def test_root_writes_another_users_file_through_a_link_only_if_the_link_is_roots(
+    shared_tmp: Path, root_only: Path
+) -> None:
+    theirs = shared_tmp / "private" / "theirs.env"
+    theirs.write_text("THEIRS=1\n")
+    os.chown(theirs, NOBODY, NOBODY)
+    folder = shared_folder(shared_tmp, owner=NOBODY)
+    planted = folder / "planted.env"  # by the folder's owner: followed, but not written
+    links_as(NOBODY, planted, theirs)
+    with pytest.raises(OutputError, match="the file belongs to another user"):
+        envfile.update(planted, NEW)
+    assert theirs.read_text() == "THEIRS=1\n"
+    mine = folder / "mine.env"  # root's own link, as a dotfile manager makes them
+    links_as(0, mine, theirs)
+    envfile.update(mine, NEW)
+    assert dotenv_values(theirs) == {"THEIRS": "1", **NEW}
+    assert mine.is_symlink()

@@ -13,6 +13,7 @@ import glob
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from . import signals
@@ -20,12 +21,22 @@ from . import signals
 _SUFFIX = ".tmp"
 
 
+class Changed(Exception):
+    """The target changed while the new content was being written: nothing was replaced."""
+
+
 def replace(
-    target: Path, data: bytes, mode: int = 0o600, owner: tuple[int, int] | None = None
+    target: Path,
+    data: bytes,
+    mode: int = 0o600,
+    owner: tuple[int, int] | None = None,
+    unchanged: Callable[[], bool] | None = None,
 ) -> None:
     """Make `target` hold `data` (with `mode`, and `owner` if given), atomically.
 
-    OSError means nothing changed: the target is untouched and no temporary file remains.
+    `unchanged`, asked just before the rename, can call it off (Changed) when the target
+    is no longer what `data` was made from. OSError and Changed mean nothing changed: the
+    target is untouched and no temporary file remains.
     """
     import secrets
 
@@ -46,6 +57,8 @@ def replace(
                 os.fchmod(stream.fileno(), mode)
                 os.fsync(stream.fileno())
                 _still_ours(temporary, os.fstat(stream.fileno()))
+            if unchanged is not None and not unchanged():
+                raise Changed(str(target))
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
