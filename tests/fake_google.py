@@ -29,6 +29,7 @@ Json = dict[str, Any]
 Reply = tuple[int, dict[str, str], bytes]
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+DRIP = "x-fake-drip"  # a reply header the fake consumes: seconds between body bytes
 _KEY: rsa.RSAPrivateKey | None = None
 
 
@@ -183,6 +184,13 @@ class FakeGoogle:
     def count(self, path: str) -> int:
         return sum(1 for call in self.calls if call.path == path)
 
+    def drip(
+        self, pause: float, status: int = 200, body: Json | None = None
+    ) -> Callable[[Call], Reply]:
+        """A fault: a reply whose body comes one byte every `pause` seconds."""
+        data = json.dumps(body if body is not None else {"endpoints": []}).encode()
+        return lambda call: (status, {"content-type": "application/json", DRIP: str(pause)}, data)
+
     def hang(self) -> Callable[[Call], Reply]:
         """A fault: answer only when the fake shuts down, as a server that never replies."""
 
@@ -221,6 +229,11 @@ class FakeGoogle:
             "GET",
             re.compile(r"/computeMetadata/v1/instance/service-accounts/default/token"),
             self._md_token,
+        )
+        yield (
+            "GET",
+            re.compile(r"/computeMetadata/v1/instance/service-accounts/default/email"),
+            self._md_email,
         )
         yield (
             "POST",
@@ -262,11 +275,19 @@ class FakeGoogle:
         self.calls.append(call)
         reply = self._fault(call) or self._route(call)
         status, headers, body = reply
+        pause = float(headers.pop(DRIP, "0"))
         handler.send_response(status)
         for key, value in {"content-length": str(len(body)), **headers}.items():
             handler.send_header(key, value)
         handler.end_headers()
-        handler.wfile.write(body)
+        if not pause:
+            handler.wfile.write(body)
+            return
+        for byte in body:  # a server that answers one byte at a time
+            if self._stop.wait(pause):
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
 
     def _fault(self, call: Call) -> Reply | None:
         pending = self.faults.get(call.path)
@@ -331,6 +352,11 @@ class FakeGoogle:
             "scopes": ["https://www.googleapis.com/auth/cloud-platform"],
         }
         return metadata_reply(json.dumps(info).encode(), "application/json")
+
+    def _md_email(self, call: Call) -> Reply:
+        if call.headers.get("metadata-flavor") != "Google":
+            return 403, {}, b"missing Metadata-Flavor"
+        return metadata_reply(self.sa_email.encode())
 
     def _md_token(self, call: Call) -> Reply:
         if call.headers.get("metadata-flavor") != "Google":

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOBODY, exported, invoke
+from tests.conftest import NOBODY, exported, invoke, run
 from tests.fake_google import FakeGoogle
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -173,3 +173,34 @@ def test_a_cache_hit_imports_neither_google_auth_nor_requests_nor_click(
     assert result.stderr.strip() == "[]"
     assert "OPENAI_API_KEY" in result.stdout
     assert google.count("/token") == 1
+
+
+def metadata_env(google: FakeGoogle) -> dict[str, str]:
+    address = f"127.0.0.1:{google.port}"
+    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+
+
+def test_metadata_tokens_are_kept_per_service_account(google: FakeGoogle) -> None:
+    # Two VMs sharing a home folder: the same metadata address, different accounts.
+    first = exported(run(*ARGS, "--format", "sh", env=metadata_env(google)).stdout)
+    assert exported(run(*ARGS, "--format", "sh", env=metadata_env(google)).stdout) == first
+    google.sa_email = "other@demo-project.iam.gserviceaccount.com"
+    second = exported(run(*ARGS, "--format", "sh", env=metadata_env(google)).stdout)
+    assert second["OPENAI_API_KEY"] != first["OPENAI_API_KEY"]
+    assert google.count("/computeMetadata/v1/instance/service-accounts/default/token") == 2
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "CLOUDSDK_AUTH_TOKEN_HOST",
+        "CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS",
+        "GCE_METADATA_HOST",
+    ],
+)
+def test_an_endpoint_override_is_part_of_the_key(
+    variable: str, google: FakeGoogle, service_account: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = token()
+    monkeypatch.setenv(variable, "http://127.0.0.1:9/")
+    assert token() != first

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import invoke
+from tests.conftest import cli_env, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.readers import github_env_file
 from vertex_openai_env.output.formats import github
@@ -81,3 +82,44 @@ def test_github_output_needs_the_github_format() -> None:
     result = invoke(*ARGS, "--github-output")
     assert result.exit_code == 2
     assert "--github-output goes with --format github" in result.stderr
+
+
+def test_the_mask_is_printed_before_any_file_holds_the_token(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    strace = require("strace")
+    env_file, _ = actions_files
+    trace = tmp_path / "trace"
+    result = subprocess.run(
+        [strace, "-f", "-qq", "-e", "trace=write,openat", "-s", "40", "-o", str(trace),
+         "vertex-openai-env", *ARGS, "--format", "github"],
+        capture_output=True, text=True, env=cli_env(), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    calls = trace.read_text().splitlines()
+    masked = next(n for n, call in enumerate(calls) if "::add-mask::" in call)
+    opened = next(n for n, call in enumerate(calls) if "openat" in call and str(env_file) in call)
+    assert masked < opened
+
+
+def test_if_one_file_cannot_be_written_neither_is(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    env_file, output_file = actions_files
+    output_file.unlink()
+    output_file.mkdir()  # cannot be appended to
+    result = invoke(*ARGS, "--format", "github", "--github-output")
+    assert result.exit_code == 1
+    assert f"cannot append to {output_file}" in result.stderr
+    assert env_file.read_text() == "EARLIER=step\n"
+
+
+def test_a_github_env_without_a_final_newline_gets_one_first(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    env_file, _ = actions_files
+    env_file.write_text("FOO=bar")
+    assert invoke(*ARGS, "--format", "github").exit_code == 0
+    values = github_env_file(env_file.read_text())
+    assert values["FOO"] == "bar"
+    assert google.valid(values["OPENAI_API_KEY"])

@@ -18,14 +18,14 @@ FIRST_RETRY = 2
 LAST_RETRY = 60
 
 
-def next_refresh(left: float, min_valid: int) -> int:
+def next_refresh(left: float, min_valid: int) -> float:
     """Seconds to wait before refreshing a token with `left` seconds of life.
 
     One second past the margin, so the cache no longer offers the same token; but never
     less than half of what is left, so a token that lives shorter than the margin is not
     fetched again every second.
     """
-    return max(1, int(left - min_valid) + 1, int(left / 2))
+    return max(1.0, left - min_valid + 1, left / 2)
 
 
 def watch(write: Callable[[], Minted], min_valid: int, say: Callable[[str], None]) -> None:
@@ -36,7 +36,7 @@ def watch(write: Callable[[], Minted], min_valid: int, say: Callable[[str], None
     minted = write()
     while True:
         wait = next_refresh(minted.token.seconds_left(), min_valid)
-        say(f"token valid until {minted.token.expires_at()}; refreshing in {spoken(wait)}")
+        say(f"token valid until {minted.token.expires_at()}; refreshing in {spoken(int(wait))}")
         if stop.wait(wait):
             break
         minted = _refreshed(write, minted, stop, say) or minted

@@ -5,6 +5,8 @@ The list of regions only suggests ("did you mean") and warns; it never refuses a
 
 from __future__ import annotations
 
+from ..errors import shown
+
 GLOBAL = "global"
 MULTI_REGIONS = ("us", "eu")
 KNOWN_REGIONS = (
@@ -61,6 +63,8 @@ def is_regional(location: str) -> bool:
 def suggest_location(value: str) -> str | None:
     """The known location closest to `value` (`US_CENTRAL1` -> `us-central1`), if any."""
     candidates = (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS)
+    if len(value) > 64:  # nothing that long is a near miss
+        return None
     cleaned = value.strip().lower().replace("_", "-").replace(" ", "-")
     if cleaned != value and cleaned in candidates:
         return cleaned
@@ -78,4 +82,4 @@ def unknown_region_note(location: str) -> str | None:
         return None
     hint = suggest_location(location)
     guess = f"; did you mean '{hint}'?" if hint else " (using it anyway: it may be new)"
-    return f"'{location}' is not a Vertex AI region I know{guess}"
+    return f"{shown(location)} is not a Vertex AI region I know{guess}"

@@ -19,7 +19,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 # Patterns stay text until first used (`re` caches them): most runs need only a few.
 _PROJECT_ID = rf"(?:{_LABEL}(?:\.{_LABEL})+:)?[a-z][a-z0-9-]{{4,28}}[a-z0-9]"
 _PROJECT_NUMBER = r"[1-9][0-9]{0,19}"
-_REGION = r"[a-z]+-[a-z]+[0-9]{1,2}"
+_REGION = r"[a-z]{1,24}-[a-z]{1,24}[0-9]{1,2}"
 _MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
 _MODEL = rf"{_MODEL_PART}(?:/{_MODEL_PART})?"
 _ENDPOINT_ID = r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}"

@@ -155,11 +155,10 @@ def _from_metadata(http: BoundedRequest, environ: Mapping[str, str]) -> Found:
     from google.auth import compute_engine
 
     host = metadata.host(environ)
+    url = f"http://{host}/computeMetadata/v1/project/project-id"
     project = None
     try:
-        response = http(
-            f"http://{host}/computeMetadata/v1/project/project-id", headers=metadata.FLAVOR
-        )
+        response = http.deadline.run(lambda: url, lambda: http(url, headers=metadata.FLAVOR))
         if response.status == 200:
             project = response.data.decode("utf-8", "replace").strip()
     except google.auth.exceptions.TransportError:

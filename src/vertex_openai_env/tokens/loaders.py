@@ -11,6 +11,8 @@ import google.auth.credentials
 import google.auth.exceptions
 
 from ..errors import CredentialsError, shown
+from ..settings.sources import checked
+from ..settings.urls import check_project
 from .credentials_file import EXPLICIT, UNSET_FIX, CredentialsFile
 from .plain_words import plain
 from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo
@@ -65,6 +67,10 @@ def from_file(file: CredentialsFile) -> Found:
             f"credentials file {path} ({CREDENTIAL_KINDS[kind]}) cannot be used: {plain(exc)}",
             fix=fix,
         ) from exc
+    quota_project = getattr(credentials, "quota_project_id", None)
+    if quota_project is not None:
+        # It travels in a header: a stray line break would split it.
+        checked(f"quota_project_id in {path}", str(quota_project), check_project)
     return Found(
         credentials,
         CredentialInfo(
@@ -72,7 +78,7 @@ def from_file(file: CredentialsFile) -> Found:
             origin=f"{file.origin} ({path})",
             account=info.get("client_email") or info.get("account") or None,
             project=project or None,
-            quota_project=getattr(credentials, "quota_project_id", None),
+            quota_project=quota_project,
         ),
     )
 

@@ -7,6 +7,7 @@ turned into one line plus a fix. Raw bodies are never shown.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -99,11 +100,13 @@ def _forbidden(
             fix=f"gcloud services enable aiplatform.googleapis.com --project {project}",
         )
     who = context.account or CREDENTIAL_KINDS.get(context.credential_kind, "these credentials")
+    said = reason(who)
     member = "serviceAccount" if who.endswith("gserviceaccount.com") else "user"
     return CredentialsError(
-        f"{who} lacks {permission} in project {project}",
+        f"{said} lacks {reason(permission)} in project {project}",
+        # The account comes from a credentials file: quoted, it can only be an argument.
         fix=f"gcloud projects add-iam-policy-binding {project} "
-        f"--member={member}:{who} --role=roles/aiplatform.user",
+        f"--member={shlex.quote(f'{member}:{who}')} --role=roles/aiplatform.user",
     )
 
 

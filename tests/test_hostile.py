@@ -1,0 +1,248 @@
+"""Hostile or broken servers and files: nothing reaches the terminal raw, nothing hangs past
+--timeout, nothing absurd is trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import cli_env, exported, invoke, require, run
+from tests.fake_google import FakeGoogle, json_reply
+
+ARGS = ("--project", "my-proj", "--location", "us-central1")
+ENDPOINTS = "/v1/projects/my-proj/locations/us-central1/endpoints"
+CHAT = "/v1beta1/projects/my-proj/locations/us-central1/endpoints/openapi/chat/completions"
+# C0 (but the line end), DEL and C1: what can move a cursor, retitle a window, or worse.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+NASTY = "evil\x1b]0;pwned\x07\x9b2J\x7fname"
+
+
+def api(google: FakeGoogle, *args: str) -> Any:
+    return invoke(*ARGS, "--api-endpoint", google.url, *args)
+
+
+def nasty_endpoint() -> dict[str, Any]:
+    return {
+        "name": "projects/123/locations/us-central1/endpoints/77",
+        "displayName": NASTY,
+        "deployedModels": [{"id": "9", "displayName": NASTY}],
+    }
+
+
+@pytest.mark.parametrize("command", [["endpoints"], ["check", "--endpoint", "77"]])
+def test_server_text_reaches_the_terminal_without_control_characters(
+    command: list[str], google: FakeGoogle, service_account: Path
+) -> None:
+    google.endpoints["us-central1"] = [nasty_endpoint()]
+    result = api(google, *command)
+    assert result.exit_code == 0, result.stderr
+    assert "evil" in result.stdout + result.stderr  # the name is shown, escaped
+    assert not CONTROL.search(result.stdout + result.stderr)
+
+
+def test_a_server_error_message_reaches_the_terminal_without_control_characters(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    body = {"error": {"code": 400, "message": f"bad request {NASTY}", "status": "X"}}
+    google.fail_next(CHAT, lambda call: json_reply(400, body))
+    result = api(google, "check", "--model", "gemini-2.5-flash", "--probe")
+    assert result.exit_code == 1
+    assert "bad request evil" in result.stderr
+    assert not CONTROL.search(result.stdout + result.stderr)
+
+
+# --- --timeout is a deadline for the whole command -----------------------------------------
+
+
+def test_a_server_dripping_its_reply_is_given_up_on_by_the_deadline(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.fail_next(ENDPOINTS, google.drip(0.2))
+    started = time.monotonic()
+    result = api(google, "endpoints", "--timeout", "2")
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 1
+    assert f"gave up after 2s (--timeout) waiting for {google.url}{ENDPOINTS}" in result.stderr
+
+
+def test_the_dedicated_lookup_is_bounded_by_the_deadline(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.fail_next(f"{ENDPOINTS}/77", google.drip(0.2, body=nasty_endpoint()))
+    started = time.monotonic()
+    result = api(google, "--endpoint", "77", "--dedicated", "--timeout", "2")
+    assert time.monotonic() - started < 4
+    assert result.exit_code == 1
+    assert "gave up after 2s (--timeout) waiting for" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_slow_metadata_project_read_is_bounded_by_the_deadline(google: FakeGoogle) -> None:
+    slow = google.drip(0.2, body={"project": "x" * 40})
+    google.fail_next("/computeMetadata/v1/project/project-id", slow)
+    address = f"127.0.0.1:{google.port}"
+    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    started = time.monotonic()
+    result = run("--location", "us-central1", "--model", "m", "--timeout", "2", env=env)
+    assert time.monotonic() - started < 5
+    assert result.returncode == 1
+    assert "gave up after 2s (--timeout) waiting for" in result.stderr
+    assert "project-id" in result.stderr
+
+
+def test_a_credentials_fifo_whose_writer_never_writes_is_given_up_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "key.json"
+    os.mkfifo(fifo)
+    # A writer that holds the pipe open and says nothing, as `<(sleep 60; cat key)` would.
+    holder = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        env = {**os.environ, "GOOGLE_APPLICATION_CREDENTIALS": str(fifo)}
+        started = time.monotonic()
+        result = run(*ARGS, "--model", "m", "--timeout", "1", env=env)
+    finally:
+        os.close(holder)
+    assert time.monotonic() - started < 4
+    assert result.returncode == 1
+    assert f"gave up after 1s (--timeout) waiting for credentials file {fifo}" in result.stderr
+
+
+def test_a_credentials_fifo_with_no_writer_is_an_empty_file_not_a_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "key.json"
+    os.mkfifo(fifo)
+    env = {**os.environ, "GOOGLE_APPLICATION_CREDENTIALS": str(fifo)}
+    result = run(*ARGS, "--model", "m", "--timeout", "5", env=env)
+    assert result.returncode == 1
+    assert f"credentials file {fifo} is not valid JSON" in result.stderr
+
+
+# --- what servers and files say is sanity-checked -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "message"),
+    [
+        (1e300, "failed"),
+        (-5000, "returned a token that has already expired"),
+        (float("nan"), "failed"),
+    ],
+)
+def test_an_absurd_expiry_is_refused(
+    expires_in: float, message: str, google: FakeGoogle, service_account: Path
+) -> None:
+    reply = {"access_token": "ya29.absurd", "expires_in": expires_in, "token_type": "Bearer"}
+    google.fail_next(
+        "/token",
+        lambda call: (200, {"content-type": "application/json"}, json.dumps(reply).encode()),
+    )
+    result = invoke(*ARGS, "--model", "m")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_an_expiry_years_away_is_trusted_for_twelve_hours_at_most(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    reply = {"access_token": "ya29.forever", "expires_in": 99999999999, "token_type": "Bearer"}
+    google.fail_next("/token", lambda call: json_reply(200, reply))
+    values = exported(invoke(*ARGS, "--model", "m", "--format", "sh").stdout)
+    assert values["OPENAI_API_KEY"] == "ya29.forever"
+    expires = time.mktime(
+        time.strptime(values["VERTEX_OPENAI_TOKEN_EXPIRES_AT"], "%Y-%m-%dT%H:%M:%SZ")
+    )
+    assert expires - time.mktime(time.gmtime()) <= 12 * 3600 + 5
+
+
+def test_a_key_read_through_process_substitution_is_read_once(
+    google: FakeGoogle, tmp_path: Path
+) -> None:
+    bash = require("bash")
+    key = google.service_account_file(tmp_path)
+    script = f'GOOGLE_APPLICATION_CREDENTIALS=<(cat {key}) vertex-openai-env "$@"'
+    args = [*ARGS, "--model", "m", "--format", "sh"]
+    for _ in range(2):  # the second run is a cache hit: the pipe's bytes name the same key
+        result = subprocess.run(
+            [bash, "-c", script, "bash", *args],
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert google.count("/token") == 1
+
+
+def test_an_endless_credentials_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/dev/zero")
+    result = invoke(*ARGS, "--model", "m")
+    assert result.exit_code == 1
+    assert "credentials file /dev/zero is over 1024 KB" in result.stderr
+
+
+def test_a_quota_project_with_a_line_break_is_refused(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = google.service_account_file(tmp_path, quota_project_id="billing\r\nX-Evil: 1")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    result = invoke(*ARGS, "--model", "m")
+    assert result.exit_code == 2
+    assert "is not a Google Cloud project ID" in result.stderr
+    assert "(from quota_project_id in" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_a_huge_value_is_shortened_in_messages() -> None:
+    result = invoke("--location", "a" * 60_000 + "-b1", "--model", "m", "--project", "my-proj")
+    assert len(result.stderr) < 400
+
+
+@pytest.mark.parametrize("host", ["\u017f.googleapis.com", "aiplatform.\u212aoogleapis.com"])
+def test_host_names_are_ascii(host: str) -> None:
+    result = invoke(*ARGS, "--model", "m", "--api-endpoint", host)
+    assert result.exit_code == 2
+    assert "is not a host name" in result.stderr
+
+
+def test_an_account_in_a_fix_is_quoted_for_the_shell(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_google import vertex_error
+
+    google.sa_email = "x;touch PWNED@y.iam.gserviceaccount.com"
+    key = google.service_account_file(tmp_path)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    google.fail_next(CHAT, vertex_error("permission"))
+    result = api(google, "check", "--model", "m", "--probe")
+    fix = result.stderr.splitlines()[-1].removeprefix("  fix: ")
+    assert "--member='serviceAccount:x;touch PWNED@y.iam.gserviceaccount.com'" in fix
+    subprocess.run(["bash", "-n", "-c", fix], check=True)  # one command, well formed
+
+
+# --- refreshers never spin --------------------------------------------------------------
+
+
+def test_watch_refreshes_short_tokens_at_half_their_life_not_every_second(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    google.token_lifetime = 4  # shorter than the 10s margin: the cache never suffices
+    dotenv = tmp_path / ".env"
+    watcher = subprocess.Popen(
+        ["vertex-openai-env", *ARGS, "--model", "m", "--env-file", str(dotenv), "--watch",
+         "--min-valid", "10s"],
+        stderr=subprocess.PIPE, text=True, env=cli_env(),
+    )  # fmt: skip
+    threading.Event().wait(7)
+    watcher.terminate()
+    _, stderr = watcher.communicate(timeout=10)
+    assert 2 <= google.count("/token") <= 5  # every ~2s, not every second
+    assert stderr.count("less than --min-valid 10s") == 1
