@@ -100,10 +100,9 @@ def _forbidden(
             fix=f"gcloud services enable aiplatform.googleapis.com --project {project}",
         )
     who = context.account or CREDENTIAL_KINDS.get(context.credential_kind, "these credentials")
-    said = reason(who)
     member = "serviceAccount" if who.endswith("gserviceaccount.com") else "user"
     return CredentialsError(
-        f"{said} lacks {reason(permission)} in project {project}",
+        f"{who[:100]} lacks {permission[:100]} in project {project}",
         # The account comes from a credentials file: quoted, it can only be an argument.
         fix=f"gcloud projects add-iam-policy-binding {project} "
         f"--member={shlex.quote(f'{member}:{who}')} --role=roles/aiplatform.user",
