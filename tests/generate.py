@@ -111,6 +111,8 @@ def root_options() -> str:
         if isinstance(param, click.Option) and param.expose_value and param.name:
             for opt in param.opts:
                 table[opt] = (param.name, *_kind(param))
+            for opt in param.secondary_opts:  # --no-X of a --X/--no-X pair
+                table[opt] = (param.name, "unflag", 0.0, ())
     source = (
         '"""The root command\'s options, for fast_export: generated from the click definitions\n'
         'by `make generated`; a test fails when they drift. Do not edit."""\n\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import threading
@@ -9,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from openai import OpenAI
+from openai import AsyncOpenAI, OpenAI
 
-from tests.fake_google import FakeGoogle
-from vertex_openai_env import TokenProvider, base_url
+from tests.fake_google import Call, FakeGoogle
+from vertex_openai_env import AsyncTokenProvider, TokenProvider, base_url
 from vertex_openai_env.errors import InputError
 
 
@@ -81,3 +82,103 @@ def test_importing_the_package_loads_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_async_sdk_keeps_working_across_token_expiries(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.token_lifetime = 3
+    provider = AsyncTokenProvider(min_valid=1.5)
+    url = base_url(project="my-proj", location="us-central1", api_endpoint=google.url)
+
+    async def chat() -> None:
+        client = AsyncOpenAI(base_url=url, api_key=provider, max_retries=0)
+        for _ in range(6):
+            reply = await client.chat.completions.create(
+                model="google/gemini-2.5-flash", messages=[{"role": "user", "content": "hi"}]
+            )
+            assert reply.choices[0].message.content
+            await asyncio.sleep(0.5)
+
+    asyncio.run(chat())
+    assert len(google.chats) == 6
+    assert len({chat.bearer for chat in google.chats}) >= 2
+
+
+def test_concurrent_async_callers_share_one_refresh_and_the_loop_keeps_running(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    def slowly(call: Call) -> None:
+        time.sleep(0.5)  # then the usual answer
+
+    google.fail_next("/token", slowly)
+    provider = AsyncTokenProvider()
+
+    async def many() -> tuple[list[str], int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        clock = asyncio.create_task(ticker())
+        tokens = await asyncio.gather(*(provider() for _ in range(20)))
+        clock.cancel()
+        return list(tokens), ticks
+
+    tokens, ticks = asyncio.run(many())
+    assert len(set(tokens)) == 1
+    assert google.count("/token") == 1
+    assert ticks >= 20  # the loop ran on while google-auth waited in a thread
+
+
+def test_a_provider_can_be_used_from_one_event_loop_after_another(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.token_lifetime = 200  # below the default margin: every call refreshes
+    provider = AsyncTokenProvider()
+    first = asyncio.run(provider())
+    second = asyncio.run(provider())
+    assert first != second
+    assert google.valid(second)
+
+
+def test_default_headers_carry_the_quota_project_as_google_auth_would(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = google.service_account_file(tmp_path)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    assert TokenProvider().default_headers == {}
+    assert TokenProvider(quota_project="billing-proj").default_headers == {
+        "x-goog-user-project": "billing-proj"
+    }
+    with_quota = google.service_account_file(tmp_path, quota_project_id="file-proj")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(with_quota))
+    provider = TokenProvider()
+    assert provider.default_headers == {"x-goog-user-project": "file-proj"}
+    client = OpenAI(
+        base_url=base_url(project="my-proj", location="us-central1", api_endpoint=google.url),
+        api_key=provider,
+        default_headers=provider.default_headers,
+        max_retries=0,
+    )
+    client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    (chat,) = google.chats
+    assert chat.headers["x-goog-user-project"] == "file-proj"
+
+
+def test_api_errors_name_python_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InputError) as no_project:
+        base_url(location="us-central1")
+    assert "pass base_url(project=...)" in no_project.value.message
+    with pytest.raises(InputError) as bad:
+        base_url(project="Bad Project")
+    assert "(from base_url(project=...))" in bad.value.message
+    with pytest.raises(InputError) as lifetime:
+        AsyncTokenProvider(lifetime="2h")
+    assert lifetime.value.message.startswith(
+        "AsyncTokenProvider(lifetime=...) 2h needs AsyncTokenProvider(impersonate_service_account=...)"
+    )
+    assert "--" not in no_project.value.message + bad.value.message + lifetime.value.message

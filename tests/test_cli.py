@@ -21,6 +21,7 @@ def test_exports_key_url_model_and_expiry(google: FakeGoogle, service_account: P
         "OPENAI_BASE_URL",
         "OPENAI_MODEL",
         "VERTEX_OPENAI_TOKEN_EXPIRES_AT",
+        "OPENAI_API_BASE",  # LangChain reads it before OPENAI_BASE_URL: never stale
     ]
     assert result.stderr == ""
 

@@ -42,6 +42,8 @@ def clicks_reading(argv: list[str]) -> dict[str, object] | None:
 @example(argv=["--project", "--model"])
 @example(argv=["--timeout", "0.05"])
 @example(argv=["--no-cache=1"])
+@example(argv=["--model-var", "A", "--model-var", "B=openai/{model}", "--no-openai-api-base"])
+@example(argv=["--no-quota-header", "--quota-header", "--model-var=X"])
 @settings(max_examples=500, deadline=None)
 def test_when_it_parses_it_agrees_with_click(argv: list[str]) -> None:
     fast = parse(argv)

@@ -50,8 +50,8 @@ def test_each_entry_has_its_own_fresh_delimiter(
     delimiters = [
         line.split("<<", 1)[1] for line in env_file.read_text().splitlines() if "<<" in line
     ]
-    assert len(delimiters) == 4
-    assert len(set(delimiters)) == 4
+    assert len(delimiters) == 5
+    assert len(set(delimiters)) == 5
     assert all(d.startswith("ghadelimiter_") and len(d) > 30 for d in delimiters)
 
 
@@ -62,7 +62,12 @@ def test_step_outputs_hold_everything_but_the_token(
     result = invoke(*ARGS, "--format", "github", "--github-output")
     assert result.exit_code == 0, result.stderr
     outputs = github_env_file(output_file.read_text())
-    assert set(outputs) == {"OPENAI_BASE_URL", "OPENAI_MODEL", "VERTEX_OPENAI_TOKEN_EXPIRES_AT"}
+    assert set(outputs) == {
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+        "VERTEX_OPENAI_TOKEN_EXPIRES_AT",
+        "OPENAI_API_BASE",
+    }
 
 
 def test_a_delimiter_found_in_the_value_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:

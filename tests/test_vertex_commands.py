@@ -163,7 +163,7 @@ PROBE_FAILURES = [
     ("unauthenticated", "Vertex AI refused the token", "gcloud auth application-default login"),
     ("permission", "lacks aiplatform.endpoints.predict in project my-proj", "roles/aiplatform.user"),
     ("api_disabled", "the Vertex AI API is not enabled", "aiplatform.googleapis.com --project my-proj"),
-    ("quota_project", "need a quota project here, and OpenAI SDKs cannot send one", "x-goog-user-project"),
+    ("quota_project", "user credentials need a quota project here", "gcloud auth application-default set-quota-project my-proj"),
     ("not_found", "model google/gemini-2.5-flash is not served", "try --location global"),
     ("exhausted", "rate-limiting my-proj (HTTP 429)", "ask for more quota"),
     ("unavailable", "Vertex AI failed with HTTP 503", "try again"),

@@ -1,16 +1,17 @@
 """Point any OpenAI SDK at Google Vertex AI: OPENAI_API_KEY and OPENAI_BASE_URL, kept fresh.
 
-The command line is `vertex-openai-env`; for Python programs, `TokenProvider` and `base_url`.
+The command line is `vertex-openai-env`; for Python programs, `TokenProvider`,
+`AsyncTokenProvider` and `base_url`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["TokenProvider", "__version__", "base_url"]
+__all__ = ["AsyncTokenProvider", "TokenProvider", "__version__", "base_url"]
 
 if TYPE_CHECKING:
-    from .live.api import TokenProvider, base_url
+    from .live.api import AsyncTokenProvider, TokenProvider, base_url
 
     __version__: str
 

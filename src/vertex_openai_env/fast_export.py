@@ -22,6 +22,7 @@ _NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 def parse(argv: Sequence[str]) -> dict[str, Any] | None:
     """The options click would pass to the root command, or None to let click decide."""
     options = dict(DEFAULTS)
+    given: set[str] = set()  # a repeatable option given replaces its default
     rest = iter(argv)
     for arg in rest:
         name, equals, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
@@ -29,10 +30,10 @@ def parse(argv: Sequence[str]) -> dict[str, Any] | None:
         if found is None:
             return None
         dest, kind, low, choices = found
-        if kind == "flag":
+        if kind in ("flag", "unflag"):
             if equals:
                 return None
-            options[dest] = True
+            options[dest] = kind == "flag"
             continue
         value = inline if equals else next(rest, None)
         if value is None or kind == "other":
@@ -44,7 +45,8 @@ def parse(argv: Sequence[str]) -> dict[str, Any] | None:
                 return None
             options[dest] = float(value)
         elif kind == "multiple":
-            options[dest] = (*options[dest], value)
+            options[dest] = (*(options[dest] if dest in given else ()), value)
+            given.add(dest)
         else:
             options[dest] = value
     return options

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .durations import parse_duration, spoken
 from .errors import InputError
-from .output.variables import Names
+from .output.variables import Names, model_var
 from .settings.place import Flags, Place, resolve
 from .settings.sources import Sourced
 from .tokens import request
@@ -95,8 +95,10 @@ def build(
 
 def names(options: Mapping[str, Any]) -> Names:
     """The variables to set (or, with --unset, to remove)."""
-    model = None if options["no_model_var"] else options["model_var"]
-    return Names(model=model, api_base=options["openai_api_base"]).checked()
+    models = () if options["no_model_var"] else tuple(map(model_var, options["model_var"]))
+    if len({model.name for model in models}) < len(models):
+        raise InputError("--model-var names one variable twice")
+    return Names(models, api_base=options["openai_api_base"], quota_header=options["quota_header"])
 
 
 def output(options: Mapping[str, Any]) -> Output:

@@ -10,7 +10,7 @@ from .deadline import Deadline
 from .durations import spoken
 from .errors import TokenSourceError
 from .job import Job
-from .output.variables import variables
+from .output.variables import custom_headers, variables
 from .settings.place import Destination
 from .tokens.registry import fetch
 from .tokens.types import CREDENTIAL_KINDS, Minted
@@ -59,6 +59,7 @@ class Exports(NamedTuple):
             credential.impersonating or credential.account,
             credential.kind,
             url,
+            credential.quota_project if self.job.names.quota_header else None,
         )
 
     def details(self) -> dict[str, Any]:
@@ -132,8 +133,14 @@ def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
     target = exports.destination.target
     model = target.id if target.kind == "model" else None
     token = minted.token
+    quota_project = minted.credential.quota_project if job.names.quota_header else None
     values = variables(
-        exports.destination.base_url, token.value, token.expires_at(), model, job.names
+        exports.destination.base_url,
+        token.value,
+        token.expires_at(),
+        model,
+        job.names,
+        custom_headers(environ, quota_project),
     )
     return exports._replace(variables=values)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import click
 
 from .. import job
 from ..live import runner
+from ..output.variables import API_BASE
 from . import options
 from .export import prepared
 
@@ -24,4 +26,13 @@ def exec_(ctx: click.Context, /, command: tuple[str, ...], **_: Any) -> None:
       vertex-openai-env --model gemini-2.5-flash exec -- python app.py
     """
     exports = prepared(job.build(options.merged(ctx), os.environ))
-    runner.run(list(command), {**os.environ, **exports.variables})
+    runner.run(list(command), child_environment(os.environ, exports.variables))
+
+
+def child_environment(environ: Mapping[str, str], variables: Mapping[str, str]) -> dict[str, str]:
+    """The environment with the variables set, and no stale OPENAI_API_BASE left behind:
+    LangChain would read it before OPENAI_BASE_URL."""
+    child = {**environ, **variables}
+    if API_BASE not in variables:
+        child.pop(API_BASE, None)
+    return child

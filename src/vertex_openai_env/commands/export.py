@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..job import Job, Output, build, names, output
 from ..output.formats.base import Output as Rendering
-from ..output.variables import API_KEY
+from ..output.variables import API_KEY, CUSTOM_HEADERS, custom_headers
 from ..pipeline import Exports, prepare
 
 if TYPE_CHECKING:
@@ -86,13 +86,27 @@ def detect_format(verbose: bool) -> str:
 
 
 def _unset(out: Output, options: Mapping[str, Any]) -> None:
-    """Remove every variable the tool sets: from the shell (printed) or from a .env file."""
+    """Remove every variable the tool sets, from the shell (printed) or from a .env file;
+    OPENAI_CUSTOM_HEADERS loses only our line, and keeps the others it holds."""
     every = names(options).all()
     if out.env_file is None:
-        from ..output.formats import render_unset
+        from ..output.formats import get, render_unset
 
-        console.emit(render_unset(out.format or detect_format(options["verbose"]), every))
+        kept = custom_headers(os.environ, None)
+        fmt = out.format or detect_format(options["verbose"])
+        if kept == "":
+            every = (*every, CUSTOM_HEADERS)
+        text = render_unset(fmt, every)
+        if kept:
+            text += get(fmt).render(Rendering({CUSTOM_HEADERS: kept}))
+        console.emit(text)
         return
+    from dotenv import dotenv_values
+
     from ..output import envfile
 
-    envfile.remove(out.env_file, every)
+    in_file = dotenv_values(out.env_file) if out.env_file.is_file() else {}
+    kept = custom_headers({k: v for k, v in in_file.items() if v is not None}, None)
+    if kept == "":
+        every = (*every, CUSTOM_HEADERS)
+    envfile.remove(out.env_file, every, {CUSTOM_HEADERS: kept} if kept else None)

@@ -112,16 +112,26 @@ verbose = click.option(
 )
 model_var = click.option(
     "--model-var",
-    default=MODEL,
+    multiple=True,
+    default=[MODEL],
     show_default=True,
-    metavar="NAME",
-    help="Variable that receives the model ID.",
+    metavar="NAME[=TEMPLATE]",
+    help="Variable that receives the model ID; repeatable. {model} in TEMPLATE is the ID: "
+    "AIDER_MODEL=openai/{model}.",
 )
 no_model_var = click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
 openai_api_base = click.option(
-    "--openai-api-base",
-    is_flag=True,
-    help="Also export OPENAI_API_BASE (read by LangChain, LiteLLM, aider).",
+    "--openai-api-base/--no-openai-api-base",
+    default=True,
+    show_default=True,
+    help="Also export the base URL as OPENAI_API_BASE (LangChain reads it first).",
+)
+quota_header = click.option(
+    "--quota-header/--no-quota-header",
+    default=True,
+    show_default=True,
+    help="Export OPENAI_CUSTOM_HEADERS with x-goog-user-project when the credentials "
+    "carry a quota project.",
 )
 fmt = click.option(
     "--format",
@@ -154,7 +164,7 @@ github_output = click.option(
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)
-NAMES = group(model_var, no_model_var, openai_api_base)
+NAMES = group(model_var, no_model_var, openai_api_base, quota_header)
 # Everything a job needs: what `exec`, `hook` and the export itself take.
 JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
 OUTPUT = group(fmt, env_file, watch, unset, github_output)

@@ -1,27 +1,33 @@
 """The Python API for long-running programs: a base URL, and a token that stays fresh.
 
-    from openai import OpenAI
-    from vertex_openai_env import TokenProvider, base_url
+    from openai import AsyncOpenAI, OpenAI
+    from vertex_openai_env import AsyncTokenProvider, TokenProvider, base_url
 
+    tokens = TokenProvider()
     client = OpenAI(base_url=base_url(project="p", location="us-central1"),
-                    api_key=TokenProvider())
+                    api_key=tokens, default_headers=tokens.default_headers)
+    client = AsyncOpenAI(base_url=..., api_key=AsyncTokenProvider())
 
-The OpenAI SDK calls `api_key` before every request; the provider answers from memory and
-fetches a new token only when less than `min_valid` seconds remain. It is thread-safe.
+The OpenAI SDK calls `api_key` before every request; a provider answers from memory and
+fetches a new token only when less than `min_valid` seconds remain. `TokenProvider` is
+thread-safe; `AsyncTokenProvider` is awaitable, shares one refresh among concurrent
+callers, and refreshes in a thread so that the event loop never waits on google-auth.
 Errors name arguments as Python does (`project=`), not as the command line does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Mapping
 from datetime import datetime
 
 from ..deadline import Deadline
+from ..output.variables import QUOTA_HEADER
 from ..settings.place import Flags, resolve
 from ..settings.sources import python_spelling
-from ..tokens import request
+from ..tokens import credentials_file, request
 from ..tokens.registry import fetch
 from ..tokens.types import Minted
 
@@ -47,12 +53,12 @@ def base_url(
         api_endpoint=api_endpoint,
     )
     environ = os.environ if environ is None else environ
-    place = resolve(flags, environ, target_required=False, spell=python_spelling)
+    place = resolve(flags, environ, target_required=False, spell=python_spelling("base_url"))
     return place.destination().base_url
 
 
-class TokenProvider:
-    """A callable returning a valid access token; refreshes shortly before expiry."""
+class _Tokens:
+    """What both providers share: the request, the environment, the last token."""
 
     def __init__(
         self,
@@ -62,6 +68,7 @@ class TokenProvider:
         impersonate_service_account: str | None = None,
         lifetime: str | None = None,
         scopes: tuple[str, ...] = (),
+        quota_project: str | None = None,
         timeout: float = 10.0,
         environ: Mapping[str, str] | None = None,
     ) -> None:
@@ -70,24 +77,72 @@ class TokenProvider:
             token_source=token_source,
             impersonate=impersonate_service_account,
             lifetime=lifetime,
+            quota_project=quota_project,
             scopes=scopes,
         )
-        self._request, _ = request.resolve(flags, self._environ, python_spelling)
+        spell = python_spelling(type(self).__name__)
+        self._request, _ = request.resolve(flags, self._environ, spell)
         self._min_valid = min_valid
         self._timeout = timeout
         self._minted: Minted | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # TokenProvider: one thread fetches at a time
+        self._refresh: asyncio.Future[Minted] | None = None  # AsyncTokenProvider: in flight
 
-    def __call__(self) -> str:
-        """The current token, fetched anew when it would expire within `min_valid` seconds."""
-        with self._lock:
-            minted = self._minted
-            if minted is None or minted.token.seconds_left() < self._min_valid:
-                minted = fetch(self._request, self._environ, Deadline(self._timeout))
-                self._minted = minted
-            return minted.token.value
+    def _fresh(self) -> Minted | None:
+        """The last token if it stays valid `min_valid` seconds more."""
+        minted = self._minted
+        return minted if minted and minted.token.seconds_left() >= self._min_valid else None
+
+    def _fetch(self) -> Minted:
+        self._minted = fetch(self._request, self._environ, Deadline(self._timeout))
+        return self._minted
 
     @property
     def expiry(self) -> datetime | None:
         """When the token last handed out stops working (UTC), or None before the first."""
         return self._minted.token.expiry if self._minted else None
+
+    @property
+    def default_headers(self) -> dict[str, str]:
+        """The headers Google's own libraries would add: `x-goog-user-project` when the
+        credentials carry a quota project. For the SDKs' `default_headers`; no network."""
+        if self._minted is not None:
+            quota = self._minted.credential.quota_project
+        else:
+            quota = self._request.quota_project or self._file_quota_project()
+        return {QUOTA_HEADER: quota} if quota else {}
+
+    def _file_quota_project(self) -> str | None:
+        if self._request.impersonate:
+            return None  # an impersonated account's token carries none
+        located = credentials_file.locate(self._environ)
+        if located is None:
+            return None
+        return credentials_file.quota_project(
+            credentials_file.read(*located, Deadline(self._timeout))
+        )
+
+
+class TokenProvider(_Tokens):
+    """A callable returning a valid access token; refreshes shortly before expiry."""
+
+    def __call__(self) -> str:
+        """The current token, fetched anew when it would expire within `min_valid` seconds."""
+        with self._lock:
+            minted = self._fresh() or self._fetch()
+            return minted.token.value
+
+
+class AsyncTokenProvider(_Tokens):
+    """An async callable returning a valid access token, for `AsyncOpenAI(api_key=...)`."""
+
+    async def __call__(self) -> str:
+        """The current token; callers that arrive during a refresh all await that one."""
+        minted = self._fresh()
+        if minted is not None:
+            return minted.token.value
+        loop = asyncio.get_running_loop()
+        refresh = self._refresh
+        if refresh is None or refresh.done() or refresh.get_loop() is not loop:
+            refresh = self._refresh = loop.run_in_executor(None, self._fetch)
+        return (await asyncio.shield(refresh)).token.value

@@ -33,12 +33,11 @@ def update(path: Path, variables: Mapping[str, str]) -> int:
     return _rewrite(path, lambda text: merge(text, variables), create=True)
 
 
-def remove(path: Path, names: tuple[str, ...]) -> int:
-    """Remove the lines setting `names` from the `.env` file at `path`; returns its mode.
-
-    A file that does not exist is left so: there is nothing to remove.
-    """
-    return _rewrite(path, lambda text: merge(text, dict.fromkeys(names)), create=False)
+def remove(path: Path, names: tuple[str, ...], keeping: Mapping[str, str] | None = None) -> int:
+    """Remove the lines setting `names` (but set those in `keeping`) from the `.env` file at
+    `path`; returns its mode. A file that does not exist is left so: nothing to remove."""
+    changes = {**dict.fromkeys(names), **(keeping or {})}
+    return _rewrite(path, lambda text: merge(text, changes), create=False)
 
 
 class _Seen(NamedTuple):

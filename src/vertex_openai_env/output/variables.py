@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from ..errors import InputError, shown
@@ -10,30 +11,58 @@ from ..errors import InputError, shown
 API_KEY = "OPENAI_API_KEY"
 BASE_URL = "OPENAI_BASE_URL"
 EXPIRES_AT = "VERTEX_OPENAI_TOKEN_EXPIRES_AT"
-API_BASE = "OPENAI_API_BASE"
+API_BASE = "OPENAI_API_BASE"  # the older name, read first by LangChain and llama_index
 MODEL = "OPENAI_MODEL"
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+CUSTOM_HEADERS = "OPENAI_CUSTOM_HEADERS"  # `Name: value` lines the OpenAI SDKs send
+QUOTA_HEADER = "x-goog-user-project"
+TAKEN = (API_KEY, BASE_URL, EXPIRES_AT, API_BASE, CUSTOM_HEADERS)
+_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
+_TEMPLATE = r"(?:[A-Za-z0-9._@/:+-]|\{model\}){1,200}"
+
+
+class ModelVar(NamedTuple):
+    """A variable that receives the model ID, through a template such as `openai/{model}`."""
+
+    name: str
+    template: str = "{model}"
+
+    def value(self, model: str) -> str:
+        return self.template.replace("{model}", model)
+
+
+def model_var(spec: str) -> ModelVar:
+    """`NAME` or `NAME=TEMPLATE`, checked: a usable name, a template that names `{model}`.
+
+    >>> model_var("AIDER_MODEL=openai/{model}").value("google/gemini-2.5-flash")
+    'openai/google/gemini-2.5-flash'
+    """
+    name, equals, template = spec.partition("=")
+    if not re.fullmatch(_NAME, name):
+        raise InputError(f"{shown(name)} is not a valid environment variable name")
+    if name in TAKEN:
+        raise InputError(f"the model cannot be exported as {name}: that name is taken")
+    if not equals:
+        return ModelVar(name)
+    if "{model}" not in template or not re.fullmatch(_TEMPLATE, template):
+        raise InputError(
+            f"--model-var template {shown(template)} must hold {{model}} and otherwise only "
+            "letters, digits and . _ @ / : + - (such as openai/{model})"
+        )
+    return ModelVar(name, template)
 
 
 class Names(NamedTuple):
-    """Which optional variables to set: the model's name (None: none) and OPENAI_API_BASE."""
+    """Which optional variables to set: the model's, OPENAI_API_BASE, the quota header."""
 
-    model: str | None = MODEL
-    api_base: bool = False
-
-    def checked(self) -> Names:
-        """These names, or InputError if the model's variable is not a usable name."""
-        if self.model is not None and not re.fullmatch(_NAME, self.model):
-            raise InputError(f"{shown(self.model)} is not a valid environment variable name")
-        if self.model in (API_KEY, BASE_URL, EXPIRES_AT, API_BASE):
-            raise InputError(f"the model cannot be exported as {self.model}: that name is taken")
-        return self
+    models: tuple[ModelVar, ...] = (ModelVar(MODEL),)
+    api_base: bool = True
+    quota_header: bool = True
 
     def all(self, with_model: bool = True) -> tuple[str, ...]:
         """Every name these settings can set, in output order."""
         names = [API_KEY, BASE_URL]
-        if with_model and self.model:
-            names.append(self.model)
+        if with_model:
+            names += [model.name for model in self.models]
         names.append(EXPIRES_AT)
         if self.api_base:
             names.append(API_BASE)
@@ -41,15 +70,34 @@ class Names(NamedTuple):
 
 
 def variables(
-    base_url: str, token: str, expires_at: str, model: str | None, names: Names
+    base_url: str,
+    token: str,
+    expires_at: str,
+    model: str | None,
+    names: Names,
+    headers: str | None = None,
 ) -> dict[str, str]:
-    """`{NAME: value}` for the exports, in a stable order."""
-    values = {
-        API_KEY: token,
-        BASE_URL: base_url,
-        EXPIRES_AT: expires_at,
-        API_BASE: base_url,
-    }
-    if model is not None and names.model:
-        values[names.model] = model
-    return {name: values[name] for name in names.all(with_model=model is not None)}
+    """`{NAME: value}` for the exports, in a stable order; `headers`: OPENAI_CUSTOM_HEADERS."""
+    values = {API_KEY: token, BASE_URL: base_url, EXPIRES_AT: expires_at, API_BASE: base_url}
+    if model is not None:
+        values.update((var.name, var.value(model)) for var in names.models)
+    found = {name: values[name] for name in names.all(with_model=model is not None)}
+    if headers is not None:
+        found[CUSTOM_HEADERS] = headers
+    return found
+
+
+def custom_headers(environ: Mapping[str, str], quota_project: str | None) -> str | None:
+    """OPENAI_CUSTOM_HEADERS: the lines it holds already but ours, and ours when there is a
+    quota project (as google-auth would send it); None when there is nothing to change."""
+    existing = environ.get(CUSTOM_HEADERS)
+    others = [line for line in (existing or "").split("\n") if line.strip() and not _ours(line)]
+    if quota_project:
+        return "\n".join([*others, f"{QUOTA_HEADER}: {quota_project}"])
+    if existing is not None and any(_ours(line) for line in existing.split("\n")):
+        return "\n".join(others)  # ours is stale: take it out, keep the rest
+    return None
+
+
+def _ours(line: str) -> bool:
+    return line.partition(":")[0].strip().lower() == QUOTA_HEADER

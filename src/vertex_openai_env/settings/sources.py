@@ -29,15 +29,16 @@ def cli_spelling(name: str) -> str:
     return f"--{name}"
 
 
-def python_spelling(name: str) -> str:
-    """How the Python API names a setting: `project=`."""
-    return name.replace("-", "_") + "="
+def python_spelling(function: str) -> Callable[[str], str]:
+    """How the Python API names a setting of `function`: `base_url(project=...)`."""
+    return lambda name: f"{function}({name.replace('-', '_')}=...)"
 
 
 class Sources:
     """Candidates for each setting; gcloud's files are read only if a lookup reaches them.
 
-    `spell` names a setting the way the caller's user gave it (`--project`, `project=`).
+    `spell` names a setting the way the caller's user gave it (`--project`,
+    `base_url(project=...)`).
     """
 
     def __init__(

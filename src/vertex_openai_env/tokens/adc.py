@@ -55,7 +55,10 @@ def mint(
     info = found.info._replace(quota_project=request.quota_project or found.info.quota_project)
     if request.impersonate:
         credentials = _impersonating(found.credentials, request, environ)
-        info = info._replace(impersonating=request.impersonate[-1])
+        # The impersonated account's token carries no quota project but one asked for.
+        info = info._replace(
+            impersonating=request.impersonate[-1], quota_project=request.quota_project
+        )
     started = datetime.now(timezone.utc)
     refresh(credentials, info, http)
     source = CREDENTIAL_KINDS[info.kind]

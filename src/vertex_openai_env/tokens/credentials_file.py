@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from ..deadline import Deadline
 from ..errors import CredentialsError, reason
 from ..settings.gcloud_config import adc_path
+from ..settings.sources import checked
+from ..settings.urls import check_project
 
 MAX_BYTES = 1 << 20  # real credential files are a few KB
 EXPLICIT = "$GOOGLE_APPLICATION_CREDENTIALS"
@@ -45,6 +47,14 @@ class CredentialsFile(NamedTuple):
         if not isinstance(info, dict):
             raise CredentialsError(f"credentials file {self.path} is not a JSON object", fix)
         return info
+
+
+def quota_project(file: CredentialsFile) -> str | None:
+    """The file's `quota_project_id`, checked (it travels in a header); None if it has none."""
+    value = file.json().get("quota_project_id")
+    if not value:
+        return None
+    return checked(f"quota_project_id in {file.path}", str(value), check_project)
 
 
 def locate(environ: Mapping[str, str]) -> tuple[str, str] | None:

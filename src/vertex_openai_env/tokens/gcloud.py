@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..deadline import Deadline
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError
-from . import impersonation
+from . import credentials_file, impersonation
 from .credentials_file import CredentialsFile
 from .plain_words import plain
 from .types import (
@@ -85,10 +85,26 @@ def mint(
     info = CredentialInfo(
         kind="gcloud",
         origin="gcloud auth application-default print-access-token",
-        quota_project=request.quota_project,
+        quota_project=request.quota_project or _login_quota_project(request, environ, file),
         impersonating=request.impersonate[-1] if request.impersonate else None,
     )
     return Minted(token, info)
+
+
+def _login_quota_project(
+    request: TokenRequest, environ: Mapping[str, str], file: CredentialsFile | None
+) -> str | None:
+    """The quota project of the login gcloud uses, as google-auth would send it (an
+    impersonated account's token carries none)."""
+    if request.impersonate:
+        return None
+    located = None if file else credentials_file.locate(environ)
+    try:
+        if located:
+            file = credentials_file.read(*located, Deadline(1.0))
+        return credentials_file.quota_project(file) if file else None
+    except VertexEnvError:
+        return None  # gcloud got a token: its own file's trouble is not ours to report
 
 
 def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tuple[str, str, int]:

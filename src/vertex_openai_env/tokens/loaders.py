@@ -11,8 +11,7 @@ import google.auth.credentials
 import google.auth.exceptions
 
 from ..errors import CredentialsError, shown
-from ..settings.sources import checked
-from ..settings.urls import check_project
+from . import credentials_file
 from .credentials_file import EXPLICIT, UNSET_FIX, CredentialsFile
 from .plain_words import plain
 from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo
@@ -67,10 +66,8 @@ def from_file(file: CredentialsFile) -> Found:
             f"credentials file {path} ({CREDENTIAL_KINDS[kind]}) cannot be used: {plain(exc)}",
             fix=fix,
         ) from exc
-    quota_project = getattr(credentials, "quota_project_id", None)
-    if quota_project is not None:
-        # It travels in a header: a stray line break would split it.
-        checked(f"quota_project_id in {path}", str(quota_project), check_project)
+    # It travels in a header: checked, so that a stray line break cannot split it.
+    quota_project = credentials_file.quota_project(file)
     return Found(
         credentials,
         CredentialInfo(

@@ -28,6 +28,7 @@ class Context(NamedTuple):
     account: str | None
     credential_kind: str
     url: str
+    quota_project: str | None = None  # sent as x-goog-user-project, if any
 
 
 def explain(reply: Reply, context: Context) -> VertexEnvError:
@@ -85,14 +86,22 @@ def _forbidden(
     project = context.project
     # Checked first: Google reports a missing quota project as SERVICE_DISABLED on its own
     # OAuth client's project, which would read as "enable the API".
+    quota = context.quota_project
+    if quota and "USER_PROJECT_DENIED" in reasons:
+        who = context.account or "you"
+        return CredentialsError(
+            f"{who[:100]} may not bill requests to the quota project {quota}",
+            fix=f"gcloud projects add-iam-policy-binding {quota} --member=user:YOU@EXAMPLE.COM "
+            "--role=roles/serviceusage.serviceUsageConsumer",
+        )
     if "quota project" in message or (
         context.credential_kind in _USER_KINDS and "USER_PROJECT_DENIED" in reasons
     ):
         return CredentialsError(
-            "user credentials need a quota project here, and OpenAI SDKs cannot send one "
-            "from environment variables",
-            fix="use --impersonate-service-account SA_EMAIL, or give the SDK default_headers="
-            f"{{'x-goog-user-project': '{project}'}}",
+            "user credentials need a quota project here: name one, and the export sends it "
+            "along (OPENAI_CUSTOM_HEADERS: x-goog-user-project)",
+            fix=f"gcloud auth application-default set-quota-project {project}  "
+            f"# or pass --quota-project {project}",
         )
     if "SERVICE_DISABLED" in reasons or "has not been used" in message or "is disabled" in message:
         return CredentialsError(

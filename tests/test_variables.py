@@ -1,0 +1,154 @@
+"""Which variables an export sets: model variables, OPENAI_API_BASE, OPENAI_CUSTOM_HEADERS."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from tests.conftest import cli_env, exported, invoke
+from tests.fake_google import FakeGoogle
+from tests.shells import evaluate
+
+ARGS = ("--project", "my-proj", "--location", "us-central1", "--format", "sh")
+MODEL = ("--model", "gemini-2.5-flash")
+
+
+def export(*args: str) -> dict[str, str]:
+    result = invoke(*ARGS, *args)
+    assert result.exit_code == 0, result.stderr
+    return exported(result.stdout)
+
+
+def test_model_variables_are_repeatable_with_templates(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    values = export(
+        *MODEL, "--model-var", "OPENAI_MODEL", "--model-var", "AIDER_MODEL=openai/{model}"
+    )
+    assert values["OPENAI_MODEL"] == "google/gemini-2.5-flash"
+    assert values["AIDER_MODEL"] == "openai/google/gemini-2.5-flash"
+    only = export(*MODEL, "--model-var", "LLM_MODEL")
+    assert "OPENAI_MODEL" not in only  # naming one replaces the default
+    assert not {"OPENAI_MODEL", "LLM_MODEL"} & set(export(*MODEL, "--no-model-var"))
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("1BAD", "is not a valid environment variable name"),
+        ("A-B=x{model}", "is not a valid environment variable name"),
+        ("OPENAI_CUSTOM_HEADERS", "that name is taken"),
+        ("X=openai/", "must hold {model}"),
+        ("X={model}$(id)", "must hold {model}"),
+        ("X={model}\ntouch PWNED", "must hold {model}"),
+        ("X={model} {other}", "must hold {model}"),
+    ],
+)
+def test_bad_model_variables_are_refused(spec: str, message: str) -> None:
+    result = invoke(*ARGS, *MODEL, "--model-var", spec)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in result.stderr
+
+
+def test_one_variable_named_twice_is_refused() -> None:
+    result = invoke(*ARGS, *MODEL, "--model-var", "A", "--model-var", "A=openai/{model}")
+    assert result.exit_code == 2
+    assert "names one variable twice" in result.stderr
+
+
+def test_a_stale_openai_api_base_never_survives(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    stale = {**cli_env(), "OPENAI_API_BASE": "https://api.example.com/v1"}
+    place = [*ARGS[:4], *MODEL]
+    script = 'eval "$(vertex-openai-env "$@")"; printf %s "$OPENAI_API_BASE"'
+    shell = subprocess.run(
+        ["bash", "-c", script, "bash", *place], capture_output=True, text=True, env=stale
+    )
+    assert shell.stdout.endswith("/locations/us-central1/endpoints/openapi")
+    show = 'printf %s "${OPENAI_API_BASE-unset}"'
+    for flags, seen in (([], shell.stdout), (["--no-openai-api-base"], "unset")):
+        child = subprocess.run(
+            ["vertex-openai-env", *place, *flags, "exec", "--", "sh", "-c", show],
+            capture_output=True, text=True, env=stale,
+        )  # fmt: skip
+        assert child.returncode == 0, child.stderr
+        assert child.stdout == seen
+
+
+def quota_key(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = google.service_account_file(tmp_path, quota_project_id="billing-proj")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+
+
+def test_the_quota_project_header_goes_exactly_where_google_auth_sends_it(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
+    assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL)  # no quota project: no header
+    flagged = export(*MODEL, "--quota-project", "flag-proj")
+    assert flagged["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: flag-proj"
+    quota_key(google, tmp_path, monkeypatch)
+    assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: billing-proj"
+    assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL, "--no-quota-header")
+
+
+def test_other_header_lines_are_kept_and_a_stale_quota_line_replaced(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quota_key(google, tmp_path, monkeypatch)
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: ml\nX-Goog-User-Project: old-proj")
+    result = invoke(*ARGS, *MODEL)
+    values = evaluate("bash", result.stdout, ["OPENAI_CUSTOM_HEADERS"], tmp_path)
+    assert values["OPENAI_CUSTOM_HEADERS"] == b"X-Team: ml\nx-goog-user-project: billing-proj"
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
+    assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "X-Team: ml"  # no quota project now
+
+
+def test_the_openai_sdk_sends_the_exported_quota_header(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quota_key(google, tmp_path, monkeypatch)
+    chat = (
+        "from openai import OpenAI; OpenAI().chat.completions.create("
+        "model='m', messages=[{'role': 'user', 'content': 'hi'}])"
+    )
+    script = f'eval "$(vertex-openai-env "$@")" && python -c "{chat}"'
+    args = [*ARGS, *MODEL, "--api-endpoint", google.url]
+    result = subprocess.run(
+        ["bash", "-c", script, "bash", *args], capture_output=True, text=True, env=cli_env()
+    )
+    assert result.returncode == 0, result.stderr
+    (call,) = google.chats
+    assert call.headers["x-goog-user-project"] == "billing-proj"
+
+
+def test_the_gcloud_source_sends_the_quota_project_of_its_login(gcloud_login: FakeGoogle) -> None:
+    values = export(*MODEL, "--token-source", "gcloud")
+    assert values["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: demo-project"
+
+
+def test_unset_takes_out_only_our_header_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: ml\nx-goog-user-project: p")
+    shown = invoke("--unset", "--format", "sh").stdout
+    values = evaluate(
+        "bash", f"export OPENAI_CUSTOM_HEADERS='x'\n{shown}", ["OPENAI_CUSTOM_HEADERS"], tmp_path
+    )
+    assert values["OPENAI_CUSTOM_HEADERS"] == b"X-Team: ml"
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "x-goog-user-project: p")
+    assert "unset OPENAI_CUSTOM_HEADERS" in invoke("--unset", "--format", "sh").stdout
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: ml")
+    assert "OPENAI_CUSTOM_HEADERS" not in invoke("--unset", "--format", "sh").stdout
+
+
+def test_unset_in_a_dotenv_file_keeps_other_header_lines(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\nOPENAI_CUSTOM_HEADERS='x-goog-user-project: p'\nOPENAI_API_KEY=ya29.x\n")
+    assert invoke("--env-file", str(path), "--unset").exit_code == 0
+    assert dotenv_values(path) == {"A": "1"}
