@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -87,19 +88,38 @@ def gcloud_login(google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoo
     return google
 
 
+# What a Python repr or traceback looks like in a message: never meant for a user.
+PYTHON_TALK = re.compile(
+    r"<[\w.]+ object at 0x|\b\w+(?:Error|Exception|Warning)\(|\(\s*'|\[Errno \d+\]"
+    r"|Traceback \(most recent call last\)|\w+Pool\(|\b(?:None|True|False)\)$"
+)
+
+
+def plain_words(stderr: str) -> str:
+    """`stderr`, after checking that it holds no Python repr or traceback."""
+    found = PYTHON_TALK.search(stderr)
+    assert found is None, f"Python talk on stderr: {found.group(0)!r} in {stderr!r}"
+    return stderr
+
+
 def invoke(*args: str) -> Result:
-    """Run the CLI in-process; stdout and stderr stay apart."""
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    """Run the CLI in-process; stdout and stderr stay apart. Every message must be plain
+    words: this runs nearly every path the tests can trigger, errors included."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    plain_words(result.stderr)
+    return result
 
 
 def run(
     *args: str, env: dict[str, str] | None = None, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a real process, as a shell would."""
+    """Run the CLI as a real process, as a shell would (its messages checked as invoke's)."""
     command = [sys.executable, "-m", "vertex_openai_env", *args]
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+    result: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
         command, capture_output=True, text=True, env=env or dict(os.environ), timeout=60, **kwargs
     )
+    plain_words(result.stderr)
+    return result
 
 
 def exported(stdout: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import exported, invoke, run
+from tests.conftest import closed_port, exported, invoke, run
 from tests.fake_google import Call, FakeGoogle, Reply, status_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -136,3 +136,16 @@ def test_gcloud_failing_at_the_token_endpoint_is_one_line(
     lines = result.stderr.splitlines()  # type: ignore[attr-defined]
     assert lines[0].startswith("vertex-openai-env: error: gcloud")
     assert len(lines) <= 2
+    assert "login" not in result.stderr  # type: ignore[attr-defined]  # it would not help
+
+
+def test_gcloud_that_cannot_connect_is_not_told_to_log_in(
+    gcloud_login: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLOUDSDK_AUTH_TOKEN_HOST", f"http://127.0.0.1:{closed_port()}/token")
+    result = invoke(*ARGS, "--token-source", "gcloud", "--timeout", "30")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "vertex-openai-env: error: gcloud could not reach its token endpoint: connection refused",
+        "  fix: check your network and proxy settings (gcloud config list proxy)",
+    ]

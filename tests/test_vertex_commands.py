@@ -160,7 +160,8 @@ def test_check_gets_a_fresh_token(vertex: FakeGoogle) -> None:
 
 
 PROBE_FAILURES = [
-    ("unauthenticated", "Vertex AI refused the token", "gcloud auth application-default login"),
+    # A service-account key is in use: a login would not help, a new key would.
+    ("unauthenticated", "Vertex AI refused the token of runner@", "keys create KEY.json --iam-account=runner@demo-project.iam.gserviceaccount.com"),
     ("permission", "lacks aiplatform.endpoints.predict in project my-proj", "roles/aiplatform.user"),
     ("api_disabled", "the Vertex AI API is not enabled", "aiplatform.googleapis.com --project my-proj"),
     ("quota_project", "user credentials need a quota project here", "gcloud auth application-default set-quota-project my-proj"),
@@ -190,13 +191,68 @@ def test_check_explains_a_missing_endpoint(vertex: FakeGoogle) -> None:
     assert f"endpoint 4242 does not exist in {PROJECT}/{LOCATION}" in result.stderr
 
 
-def test_check_hints_at_dedicated_endpoints(vertex: FakeGoogle) -> None:
+def test_check_fails_for_a_dedicated_endpoint_on_the_shared_host(vertex: FakeGoogle) -> None:
     result = cli(vertex, "check", "--endpoint", "1002")
-    assert result.exit_code == 0, result.stderr
-    assert "hint: this endpoint is dedicated" in result.stderr
-    assert "add --dedicated" in result.stderr
+    assert result.exit_code == 1
+    assert "endpoint 1002 is dedicated: it answers only on its own DNS name" in result.stderr
+    assert result.stderr.endswith("  fix: add --dedicated\n")
+    assert "all good" not in result.stderr
     quiet = cli(vertex, "check", "--endpoint", "1002", "--dedicated")
-    assert "hint:" not in quiet.stderr
+    assert quiet.exit_code == 0, quiet.stderr
+
+
+def test_check_fails_for_an_endpoint_with_no_deployed_model(vertex: FakeGoogle) -> None:
+    vertex.endpoints[LOCATION][1]["deployedModels"] = []
+    result = cli(vertex, "check", "--endpoint", "1001", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["problem"]["step"] == "endpoint"
+    assert "has no deployed model" in document["problem"]["message"]
+    assert "gcloud ai endpoints deploy-model 1001" in document["problem"]["fix"]
+
+
+@pytest.mark.parametrize(
+    ("args", "step", "message"),
+    [
+        (
+            ["--project", "Bad Project", "--model", "m"],
+            "settings",
+            "is not a Google Cloud project ID",
+        ),
+        (["--project", PROJECT, "--model", "m"], "credentials", "no Google credentials found"),
+    ],
+)
+def test_check_as_json_tells_the_truth_whatever_fails(
+    args: list[str], step: str, message: str
+) -> None:
+    result = invoke("check", "--format", "json", *args)
+    assert result.exit_code != 0
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert document["problem"]["step"] == step
+    assert message in document["problem"]["message"]
+    assert document["problem"]["fix"]
+
+
+def test_check_shows_what_it_resolved_before_the_credentials_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "key.json"
+    broken.write_text('{"type": "service_account", "client_email": "ci@p.iam.gserviceaccount.com"')
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(broken))
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "europe-west4")
+    result = invoke("check", "--project", PROJECT, "--model", "gemini-2.5-flash")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert f"vertex-openai-env: project: {PROJECT} (from --project)" in lines
+    assert "vertex-openai-env: location: europe-west4 (from $GOOGLE_CLOUD_LOCATION)" in lines
+    assert (
+        f"vertex-openai-env: credentials: {broken} (from $GOOGLE_APPLICATION_CREDENTIALS), which cannot be read"
+        in lines
+    )
+    assert lines[-2].startswith("vertex-openai-env: error: credentials file")
+    assert "not valid JSON" in lines[-2]
 
 
 def test_check_as_json(vertex: FakeGoogle) -> None:
@@ -221,3 +277,14 @@ def test_user_credentials_from_gcloud_get_the_quota_project_explanation(
     )
     assert result.exit_code == 1
     assert "user credentials need a quota project here" in result.stderr
+
+
+def test_a_refused_user_token_names_the_login(gcloud_login: FakeGoogle) -> None:
+    gcloud_login.fail_next(CHAT, vertex_error("unauthenticated"))
+    result = cli(
+        gcloud_login, "--token-source", "gcloud", "check", "--model", "gemini-2.5-flash", "--probe"
+    )
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "  fix: gcloud auth application-default login # then run again with --no-cache"
+    )

@@ -1,22 +1,28 @@
-"""`check`: resolve everything, look the target up, optionally send one tiny request, and
-say what was found; exit 0 only when all is well."""
+"""`check`: resolve everything, get a fresh token, look the target up, optionally send one
+tiny request, and say what was found, step by step; exit 0 only when all is well.
+
+Whatever fails, what was resolved before the failure is shown: lines on stderr for people,
+or (`--format json`) a document on stdout with `ok`, the failing step, the message and the
+fix.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
 
 from .. import console, job
 from ..errors import VertexEnvError
-from ..pipeline import Exports
-from ..vertex.client import ApiFailure, Endpoint, probe
+from ..pipeline import Exports, prepare
+from ..vertex.client import ApiFailure, probe
 from ..vertex.diagnose import explain
 from . import options
-from .export import prepared
+from .check_report import Report
 
 
 @click.command()
@@ -33,7 +39,7 @@ from .export import prepared
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="Lines on stderr for people, or a JSON document on stdout.",
+    help="Lines on stderr for people, or a JSON document on stdout (also when it fails).",
 )
 @click.pass_context
 def check(ctx: click.Context, /, with_probe: bool, fmt: str, **_: Any) -> None:
@@ -43,9 +49,9 @@ def check(ctx: click.Context, /, with_probe: bool, fmt: str, **_: Any) -> None:
       vertex-openai-env check --model gemini-2.5-flash --probe
     """
     settings = {**options.merged(ctx), "verbose": False, "no_cache": True}
-    report = run(prepared(job.build(settings, os.environ)), with_probe)
+    report = run(settings, os.environ, with_probe)
     if fmt == "json":
-        console.emit(json.dumps(report.document, indent=2) + "\n")
+        console.emit(json.dumps(report.document(), indent=2) + "\n")
     else:
         for line in report.lines:
             console.say(line)
@@ -55,65 +61,58 @@ def check(ctx: click.Context, /, with_probe: bool, fmt: str, **_: Any) -> None:
         console.say("all good")
 
 
-class Report(NamedTuple):
-    """`check`'s findings: lines for people, a document for scripts, and whether all is well."""
+def run(settings: Mapping[str, Any], environ: Mapping[str, str], with_probe: bool) -> Report:
+    """Each step in turn, until one fails; the report holds what each found."""
+    report = Report()
+    try:
+        report.step = "settings"
+        the_job = job.build(settings, environ)
+        report.place(the_job)
+        report.step = "credentials"
+        report.credentials_before(the_job, environ)
+        exports = prepare(the_job, environ)
+        report.exports(exports)
+        if exports.destination.target.kind == "endpoint":
+            report.step = "endpoint"
+            _look_up(exports, report)
+        if with_probe:
+            report.step = "probe"
+            _probe(exports, report)
+    except VertexEnvError as exc:
+        report.problem = exc
+    return report
 
-    lines: list[str]
-    document: dict[str, Any]
-    problem: VertexEnvError | None
 
-
-def run(exports: Exports, with_probe: bool) -> Report:
-    """Look the target up (endpoints) and, with `with_probe`, send one tiny chat request."""
-    destination, minted = exports.destination, exports.minted
-    base = destination.base_url
+def _look_up(exports: Exports, report: Report) -> None:
+    """The endpoint must exist, hold a deployed model, and be reached on the right host."""
+    destination = exports.destination
     client = exports.client()
-    lines = exports.describe()
-    lines.append(f"token: {token_prefix(minted.token.value)} (a prefix, not usable)")
-    document: dict[str, Any] = {
-        **exports.details(),
-        "base_url": base,
-        "token_prefix": token_prefix(minted.token.value),
-    }
-    problem: VertexEnvError | None = None
-    target = destination.target
-    if target.kind == "endpoint":
-        try:
-            found = client.endpoint(
-                destination.project.value, destination.location.value, target.id
-            )
-            document["endpoint"] = found.as_json()
-            lines += _endpoint_lines(found, base)
-        except ApiFailure as failure:
-            problem = explain(failure.reply, exports.context(client.root))
-    if with_probe and problem is None:
-        model = target.id if target.kind == "model" else None
-        reply = probe(client, base, model)
-        document["probe"] = {"status": reply.status, "seconds": round(reply.seconds, 3)}
-        if reply.ok:
-            lines.append(f"probe: ok (HTTP {reply.status} in {reply.seconds:.2f}s)")
-        else:
-            problem = explain(reply, exports.context(base))
-            document["probe"]["problem"] = problem.message
-    document["ok"] = problem is None
-    if problem:
-        document["problem"] = {"message": problem.message, "fix": problem.fix}
-    return Report(lines, document, problem)
+    try:
+        found = client.endpoint(
+            destination.project.value, destination.location.value, destination.target.id
+        )
+    except ApiFailure as failure:
+        raise explain(failure.reply, exports.context(client.root)) from None
+    report.endpoint(found)
+    if not found.deployed_models:
+        raise VertexEnvError(
+            f"endpoint {found.id} has no deployed model: it cannot answer requests",
+            fix=f"gcloud ai endpoints deploy-model {found.id} --region="
+            f"{destination.location.value} --model=MODEL_ID --display-name=NAME",
+        )
+    if found.dedicated_dns and urlsplit(destination.base_url).hostname != found.dedicated_dns:
+        raise VertexEnvError(
+            f"endpoint {found.id} is dedicated: it answers only on its own DNS name "
+            f"({found.dedicated_dns}), not on the shared host",
+            fix="add --dedicated",
+        )
 
 
-def _endpoint_lines(found: Endpoint, base: str) -> list[str]:
-    models = ", ".join(found.deployed_models) or "no deployed model"
-    lines = [f"endpoint: {found.display_name or found.id} ({models})"]
-    if found.dedicated_dns:
-        lines.append(f"dedicated DNS: {found.dedicated_dns}")
-        if urlsplit(base).hostname != found.dedicated_dns:
-            lines.append(
-                "hint: this endpoint is dedicated and answers only on its own DNS name: "
-                "add --dedicated"
-            )
-    return lines
-
-
-def token_prefix(token: str) -> str:
-    """Enough of a token to tell two apart, far too little to use: at most 8 characters."""
-    return token[: min(8, len(token) // 4)] + "…"
+def _probe(exports: Exports, report: Report) -> None:
+    """The smallest chat completion, and what its failure means."""
+    target = exports.destination.target
+    base = exports.destination.base_url
+    reply = probe(exports.client(), base, target.id if target.kind == "model" else None)
+    report.probed(reply)
+    if not reply.ok:
+        raise explain(reply, exports.context(base))

@@ -190,9 +190,9 @@ def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[url
     if not required:
         return urls.ANY_MODEL, "default"
     raise InputError(
-        "no target: pass --model MODEL_ID (such as gemini-2.5-flash) "
-        "or --endpoint ENDPOINT_ID (a model you deployed)",
-        fix="gcloud ai endpoints list --region=REGION  # to find endpoint IDs",
+        f"no target: pass {sources.spell('model')} gemini-2.5-flash (a model Google serves), "
+        f"or {sources.spell('endpoint')} ID for a model you deployed",
+        fix="vertex-openai-env endpoints --location REGION  # lists your endpoints and their IDs",
     )
 
 

@@ -20,7 +20,7 @@ from ..deadline import Deadline
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError
 from . import credentials_file, impersonation
 from .credentials_file import CredentialsFile
-from .plain_words import plain
+from .plain_words import NETWORK, plain
 from .types import (
     CLOUD_PLATFORM,
     LOGIN,
@@ -167,4 +167,16 @@ def _failure(stderr: str, request: TokenRequest) -> VertexEnvError:
             "gcloud's application-default login has expired or needs reauthentication",
             fix=LOGIN,
         )
-    return TokenSourceError(f"gcloud failed: {plain(text or 'no message')}", fix=suggested)
+    said = plain(text or "no message")
+    if said in NETWORK:  # gcloud suggests a login for these too: it would not help
+        return TokenSourceError(
+            f"gcloud could not reach its token endpoint: {said}",
+            fix="check your network and proxy settings (gcloud config list proxy)",
+        )
+    if "gcloud crashed" in text:
+        return TokenSourceError(
+            "gcloud crashed while getting a token: the token endpoint may be failing, or "
+            "a proxy in the way",
+            fix="try again in a minute, or run gcloud info --run-diagnostics",
+        )
+    return TokenSourceError(f"gcloud failed: {said}", fix=suggested)

@@ -14,18 +14,10 @@ from ..errors import CredentialsError, shown
 from . import credentials_file
 from .credentials_file import EXPLICIT, UNSET_FIX, CredentialsFile
 from .plain_words import plain
-from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo
+from .types import CREDENTIAL_KINDS, FIXES, LOGIN, CredentialInfo
 
 Credentials = google.auth.credentials.Credentials
 
-# What helps when a file of this type stops working.
-FIXES = {
-    "authorized_user": LOGIN,
-    "service_account": "gcloud iam service-accounts keys create KEY.json --iam-account=EMAIL",
-    "external_account": "gcloud iam workload-identity-pools create-cred-config ...  # regenerate",
-    "metadata_server": "gcloud compute instances describe INSTANCE "
-    "--format='value(serviceAccounts)'",
-}
 # The credential files google-auth loads (their "type").
 FILE_KINDS = (
     "authorized_user",

@@ -11,6 +11,17 @@ import re
 
 from ..errors import reason
 
+# What the network said, in words; `plain` gives one of these for a network failure.
+NETWORK = frozenset(
+    {
+        "connection refused",
+        "the host name does not resolve",
+        "timed out",
+        "a TLS (certificate) problem",
+        "the network is unreachable",
+        "the connection was reset",
+    }
+)
 # Phrases in foreign text, and what they mean to the user, most specific first.
 _KNOWN = (
     (r"connection refused", "connection refused"),

@@ -14,10 +14,9 @@ import google.auth.exceptions
 from ..deadline import DeadlineError
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError, reason
 from . import impersonation
-from .loaders import FIXES
 from .plain_words import plain
 from .transport import BoundedRequest
-from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo
+from .types import CREDENTIAL_KINDS, FIXES, LOGIN, CredentialInfo
 
 _USER_LOGIN_EXPIRED = {"invalid_grant", "invalid_rapt", "reauth_required"}
 _NETWORK_FIX = "check your network or proxy settings (HTTPS_PROXY)"

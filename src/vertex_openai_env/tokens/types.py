@@ -20,6 +20,16 @@ CREDENTIAL_KINDS = {
 }
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 LOGIN = "gcloud auth application-default login"
+# What helps when a file of this type stops working.
+FIXES = {
+    "authorized_user": LOGIN,
+    "service_account": "gcloud iam service-accounts keys create KEY.json --iam-account=EMAIL",
+    "external_account": "gcloud iam workload-identity-pools create-cred-config ...  # regenerate",
+    "metadata_server": "gcloud compute instances describe INSTANCE "
+    "--format='value(serviceAccounts)'",
+    "impersonated_service_account": "gcloud iam service-accounts describe SA_EMAIL",
+}
+
 DEFAULT_LIFETIME = 3600  # what Google issues unless a lifetime is asked for
 MAX_LIFETIME = 12 * 3600  # the most Google issues, and only to impersonated accounts
 # RFC 6750 b64token: anything else in a "token" is refused before it can reach a shell.

@@ -7,13 +7,14 @@ turned into one line plus a fix. Raw bodies are never shown.
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError, reason
 from ..settings.urls import Target
-from ..tokens.types import CREDENTIAL_KINDS
+from ..tokens.types import CREDENTIAL_KINDS, FIXES, LOGIN
 from .client import Reply
 
 _USER_KINDS = ("authorized_user", "gcloud", "external_account_authorized_user")
@@ -54,10 +55,7 @@ def explain(reply: Reply, context: Context) -> VertexEnvError:
             fix="check the network, proxy (HTTPS_PROXY) and --location; raise --timeout",
         )
     if reply.status == 401:
-        return CredentialsError(
-            "Vertex AI refused the token (expired, revoked, or not a Google Cloud access token)",
-            fix="gcloud auth application-default login  # then run again with --no-cache",
-        )
+        return _unauthenticated(context)
     if reply.status == 403:
         return _forbidden(message, reasons, permission, context)
     if reply.status == 404:
@@ -77,6 +75,23 @@ def explain(reply: Reply, context: Context) -> VertexEnvError:
     return TokenSourceError(
         f"Vertex AI answered HTTP {reply.status} for {subject} in {location}{said}",
         fix=f"vertex-openai-env check --probe --verbose  # project {project}",
+    )
+
+
+def _unauthenticated(context: Context) -> VertexEnvError:
+    """Vertex refused the token itself: what renews it depends on where it came from."""
+    kind = context.credential_kind
+    who = f" of {context.account[:100]}" if context.account else ""
+    if kind in _USER_KINDS:
+        fix = f"{LOGIN}  # then run again with --no-cache"
+    else:
+        fix = FIXES.get(kind, "vertex-openai-env check --verbose")
+    if context.account:  # the account comes from a file: quoted, it is one argument
+        fix = re.sub(r"\b(?:SA_)?EMAIL\b", lambda _: shlex.quote(context.account or ""), fix)
+    return CredentialsError(
+        f"Vertex AI refused the token{who} ({CREDENTIAL_KINDS.get(kind, kind)}): expired, "
+        "revoked, or the account or key disabled",
+        fix=fix,
     )
 
 

@@ -1,0 +1,115 @@
+"""What `check` found, kept for people (lines) and for scripts (a JSON document)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import VertexEnvError
+from ..job import Job
+from ..pipeline import Exports
+from ..tokens import credentials_file, metadata
+from ..tokens.types import CREDENTIAL_KINDS
+from ..vertex.client import Endpoint, Reply
+
+
+class Report:
+    """The findings so far, the step being taken, and the problem that stopped it, if any."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.found: dict[str, Any] = {}
+        self.step = "settings"
+        self.problem: VertexEnvError | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The JSON verdict: what was found, `ok`, and the failing step with its fix."""
+        document = {**self.found, "ok": self.problem is None}
+        if self.problem is not None:
+            document["problem"] = {
+                "step": self.step,
+                "message": self.problem.message,
+                "fix": self.problem.fix,
+            }
+        return document
+
+    def place(self, job: Job) -> None:
+        """Where requests would go, as far as the settings alone say."""
+        place = job.place
+        shown = {
+            "project": place.project,
+            "location": place.location,
+            **job.token_origins,
+        }
+        self.found["settings"] = {
+            name: {"value": value.value, "source": value.source}
+            for name, value in shown.items()
+            if value is not None
+        }
+        if place.project is None:
+            self.lines.append("project: none named yet (the credentials may have one)")
+        for name, value in shown.items():
+            if value is not None:
+                self.lines.append(f"{name}: {value.value} ({value.origin()})")
+        if place.target.id:
+            self.lines.append(f"{place.target.kind}: {place.target.id} ({place.target_source})")
+        self.lines += [f"note: {note}" for note in place.notes]
+
+    def credentials_before(self, job: Job, environ: Mapping[str, str]) -> None:
+        """Which credentials the token will come from, read without asking anyone."""
+        if job.token.source != "google-auth":
+            said = f"{job.token.source} (its application-default login)"
+        else:
+            said = _credentials(environ, job.timeout)
+        self.found["credentials"] = {"source": said}
+        self.lines.append(f"credentials: {said}")
+
+    def exports(self, exports: Exports) -> None:
+        """Everything resolved with the token: the full picture replaces the partial one."""
+        token = exports.minted.token
+        self.lines = [
+            *exports.describe(),
+            f"token: {token_prefix(token.value)} (a prefix, not usable)",
+        ]
+        self.lines += [f"note: {note}" for note in exports.notes]
+        self.found = {
+            **exports.details(),
+            "base_url": exports.destination.base_url,
+            "token_prefix": token_prefix(token.value),
+        }
+
+    def endpoint(self, found: Endpoint) -> None:
+        models = ", ".join(found.deployed_models) or "no deployed model"
+        self.lines.append(f"endpoint: {found.display_name or found.id} ({models})")
+        if found.dedicated_dns:
+            self.lines.append(f"dedicated DNS: {found.dedicated_dns}")
+        self.found["endpoint"] = found.as_json()
+
+    def probed(self, reply: Reply) -> None:
+        self.found["probe"] = {"status": reply.status, "seconds": round(reply.seconds, 3)}
+        if reply.ok:
+            self.lines.append(f"probe: ok (HTTP {reply.status} in {reply.seconds:.2f}s)")
+
+
+def _credentials(environ: Mapping[str, str], timeout: float) -> str:
+    """The credentials google-auth would use, by kind and account, from their file alone."""
+    from ..deadline import Deadline
+
+    located = credentials_file.locate(environ)
+    if located is None:
+        if metadata.plausible(environ):
+            return f"the metadata server ({metadata.host(environ)}), if it answers"
+        return "none found (no $GOOGLE_APPLICATION_CREDENTIALS, no gcloud login)"
+    path, origin = located
+    try:
+        info = credentials_file.read(path, origin, Deadline(timeout)).json()
+    except VertexEnvError:
+        return f"{path} (from {origin}), which cannot be read"
+    kind = CREDENTIAL_KINDS.get(str(info.get("type")), f"type {str(info.get('type'))[:40]}")
+    account = info.get("client_email") or info.get("account")
+    return f"{kind}{f' {account}' if account else ''} (from {origin} ({path}))"
+
+
+def token_prefix(token: str) -> str:
+    """Enough of a token to tell two apart, far too little to use: at most 8 characters."""
+    return token[: min(8, len(token) // 4)] + "…"
