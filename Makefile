@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: test lint demo bench generated completions clean
 
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 
 from tests.fake_google import FakeGoogle
 from vertex_openai_env.cli import main
+from vertex_openai_env.console import PROG
 
 _CLEARED_PREFIXES = ("GOOGLE_", "CLOUDSDK_", "VERTEX_OPENAI", "OPENAI_", "GCE_", "GITHUB_")
 NOBODY = 65534
@@ -105,7 +106,7 @@ def plain_words(stderr: str) -> str:
 def invoke(*args: str) -> Result:
     """Run the CLI in-process; stdout and stderr stay apart. Every message must be plain
     words: this runs nearly every path the tests can trigger, errors included."""
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False, prog_name=PROG)
     plain_words(result.stderr)
     return result
 

@@ -60,7 +60,11 @@ def _records(command: click.Command, ctx: click.Context) -> list[tuple[str, str]
 
 def option_tables() -> str:
     """The README's tables of options and commands, as the click definitions say."""
-    ctx = click.Context(main, info_name="vertex-openai-env", max_content_width=10_000)
+    # Contexts made as click makes them (with the commands' own settings, -h among them):
+    # a command remembers the help option of the first context it sees.
+    ctx = main.make_context(
+        "vertex-openai-env", [], resilient_parsing=True, max_content_width=10_000
+    )
     shared = _records(main, ctx)
     lines = ["| option | meaning |", "| --- | --- |"]
     lines += [f"| `{_cell(opts)}` | {_cell(text)} |" for opts, text in shared]
@@ -68,7 +72,7 @@ def option_tables() -> str:
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
         assert command is not None
-        sub = click.Context(command, info_name=name, parent=ctx)
+        sub = command.make_context(name, [], parent=ctx, resilient_parsing=True)
         usage = " ".join([name, *command.collect_usage_pieces(sub)])
         own = [
             f"`{_cell(opts)}`"

@@ -52,12 +52,6 @@ def test_completion_command_prints_the_committed_script(shell: str) -> None:
     assert result.stdout == (COMPLETIONS / COMPLETION_FILES[shell]).read_text()
 
 
-def test_zsh_also_finds_its_script_by_the_usual_name() -> None:
-    alias = COMPLETIONS / "vertex-openai-env.zsh"
-    assert alias.is_symlink()
-    assert alias.resolve() == (COMPLETIONS / "_vertex-openai-env").resolve()
-
-
 def _commands(group: click.Group) -> list[click.Command]:
     ctx = click.Context(group)
     found = (group.get_command(ctx, name) for name in group.list_commands(ctx))
@@ -70,3 +64,26 @@ def test_every_command_and_option_has_help(command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option) and not param.hidden:
             assert (param.help or "").strip(), f"{command.name} {param.opts} has no help"
+
+
+def test_tab_offers_locations() -> None:
+    assert complete(["vertex-openai-env", "--location", "us-c"]) == ["us-central1"]
+    assert {"global", "us", "eu", "europe-west4"} <= set(
+        complete(["vertex-openai-env", "--location", ""])
+    )
+
+
+def test_fish_shows_whole_descriptions_commas_and_all() -> None:
+    fish = require("fish")
+    script = COMPLETIONS / COMPLETION_FILES["fish"]
+    result = subprocess.run(
+        [fish, "-c", f"source {script}; complete -C 'vertex-openai-env --loc'"],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        check=True,
+        timeout=60,
+    )
+    assert result.stdout.splitlines() == [
+        "--location\tglobal, us, eu or a region such as us-central1 (models default to global)."
+    ]

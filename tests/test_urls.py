@@ -6,6 +6,8 @@ import pytest
 
 from vertex_openai_env.errors import InputError
 from vertex_openai_env.settings import regions, urls
+from vertex_openai_env.settings.models import check_model
+from vertex_openai_env.settings.place import Flags, resolve
 from vertex_openai_env.settings.urls import Target
 
 MODEL = Target("model", "google/gemini-2.5-flash")
@@ -174,7 +176,7 @@ def test_unknown_but_well_formed_region_gets_a_note_not_an_error() -> None:
     ],
 )
 def test_models_are_normalised(model: str, normalised: str) -> None:
-    assert urls.check_model(model) == normalised
+    assert check_model(model) == normalised
 
 
 @pytest.mark.parametrize(
@@ -194,7 +196,7 @@ def test_models_are_normalised(model: str, normalised: str) -> None:
 )
 def test_invalid_models(model: str) -> None:
     with pytest.raises(InputError, match="not a model ID"):
-        urls.check_model(model)
+        check_model(model)
 
 
 @pytest.mark.parametrize("endpoint", ["1", "1234567890123456789", "my-endpoint", "e" + "x" * 62])
@@ -225,3 +227,29 @@ def test_endpoints_need_a_region(location: str) -> None:
     with pytest.raises(InputError, match=f"endpoints live in a region, not in '{location}'"):
         urls.check_regional(location)
     urls.check_regional("us-central1")
+
+
+@pytest.mark.parametrize(
+    ("given", "model", "note"),
+    [
+        ("publishers/google/models/gemini-2.5-flash", "google/gemini-2.5-flash", "understood"),
+        (
+            "Gemini-2.5-Flash",
+            "Gemini-2.5-Flash",
+            "model IDs are lowercase: did you mean gemini-2.5-flash?",
+        ),
+        ("gpt-4o", "gpt-4o", "gpt-4o is an OpenAI model: Vertex AI serves Google's"),
+        ("o3-mini", "o3-mini", "is an OpenAI model"),
+        ("gemini-9.9-future", "google/gemini-9.9-future", None),
+        (
+            "meta/llama-4-maverick-17b-128e-instruct-maas",
+            "meta/llama-4-maverick-17b-128e-instruct-maas",
+            None,
+        ),
+    ],
+)
+def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: str | None) -> None:
+    place = resolve(Flags(project="my-proj", model=given), {})
+    assert place.target.id == model
+    notes = " ".join(place.notes)
+    assert (note in notes) if note else "model" not in notes

@@ -12,6 +12,7 @@ import click
 
 from . import console
 from .commands import options
+from .commands.help import SETTINGS, Context
 from .console import PROG
 from .errors import VertexEnvError
 
@@ -29,6 +30,18 @@ COMMANDS = {
 class Cli(click.Group):
     """A click group that loads its commands lazily and reports every failure as one or
     two lines on stderr."""
+
+    context_class = Context
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands with their whole summary, never cut short with an ellipsis."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -72,15 +85,18 @@ class Cli(click.Group):
 
 
 class _Usage(VertexEnvError):
-    """click's own errors (an unknown option, a bad choice), said our way."""
+    """click's own errors (an unknown option, a bad choice), said our way: the fix is the
+    help of the command that was being parsed."""
 
     def __init__(self, exc: click.ClickException) -> None:
-        super().__init__(exc.format_message(), f"{PROG} --help")
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else PROG
+        super().__init__(exc.format_message(), f"{where} --help")
         self.exit_code = exc.exit_code
 
 
 # Help is wrapped at 80 columns at most, the width of the pre-rendered page (see launch.py).
-@click.group(cls=Cli, invoke_without_command=True, context_settings={"max_content_width": 80})
+@click.group(cls=Cli, invoke_without_command=True, context_settings=SETTINGS)
 @options.JOB
 @options.OUTPUT
 @click.version_option(package_name="vertex-openai-env", prog_name=PROG)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .errors import FAILURE_EXIT, VertexEnvError
 
@@ -50,6 +51,24 @@ def one_line(text: str) -> str:
     a server cannot reshape a terminal."""
     flat = " ".join(text.split())
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)
+
+
+@contextlib.contextmanager
+def waiting(step: Callable[[], str], after: float = 1.0) -> Iterator[None]:
+    """Say "waiting for STEP..." if the block takes longer than `after` seconds, and only
+    to a person: on a terminal. Scripts and logs get nothing."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    import threading
+
+    timer = threading.Timer(after, lambda: say(f"waiting for {step()}..."))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def reported(work: Callable[[], object]) -> int:

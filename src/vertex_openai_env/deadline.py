@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from .console import waiting
 from .errors import TokenSourceError
 
 T = TypeVar("T")
@@ -61,7 +62,8 @@ class Deadline:
 
         worker = threading.Thread(target=attempt, name="bounded-call", daemon=True)
         worker.start()
-        worker.join(max(0.0, self._end - time.monotonic()))
+        with waiting(step):
+            worker.join(max(0.0, self._end - time.monotonic()))
         if worker.is_alive():
             raise self.expired(step())
         if failure:

@@ -23,9 +23,10 @@ from ..vertex.client import ApiFailure, probe
 from ..vertex.diagnose import explain
 from . import options
 from .check_report import Report
+from .help import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @options.group(options.PLACE, options.TOKEN, options.dedicated, options.verbose)
 @click.option(
     "--probe",

@@ -7,9 +7,10 @@ import click
 from .. import console
 from ..console import PROG
 from ..live.hook import SHELLS
+from .help import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("shell", type=click.Choice(SHELLS))
 @click.pass_context
 def completion(ctx: click.Context, /, shell: str) -> None:

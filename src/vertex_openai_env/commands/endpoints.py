@@ -14,14 +14,17 @@ from ..vertex.client import ApiFailure, Endpoint
 from ..vertex.diagnose import explain
 from . import options
 from .export import prepared
+from .help import Command
 
 _COLUMNS = ("ENDPOINT ID", "DISPLAY NAME", "DEPLOYED MODELS", "DEDICATED DNS")
+_TARGET_VARIABLES = ("VERTEX_OPENAI_ENV_MODEL", "VERTEX_OPENAI_ENV_ENDPOINT")
 
 
-@click.command()
+@click.command(cls=Command)
 @options.group(
     options.project,
     options.location,
+    options.endpoint,
     options.api_endpoint,
     options.TOKEN,
     options.no_cache,
@@ -41,16 +44,23 @@ def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
 
     \b
       vertex-openai-env endpoints --project my-proj --location us-central1
+      vertex-openai-env endpoints --location us-central1 --endpoint 1234  # just that one
     """
-    settings = {**options.merged(ctx), "model": None, "endpoint": None}
-    the_job = job.build(settings, os.environ, target_required=False)
+    settings = {**options.merged(ctx), "model": None}
+    # Only --endpoint narrows the list: a target in the environment is for exports.
+    environ = {k: v for k, v in os.environ.items() if k not in _TARGET_VARIABLES}
+    the_job = job.build(settings, environ, target_required=False)
     location = the_job.place.location
     check_regional(location.value, defaulted=location.source.startswith("default"))
     exports = prepared(the_job)
     client = exports.client()
     destination = exports.destination
+    target = destination.target
     try:
-        found = client.endpoints(destination.project.value, location.value)
+        if target.kind == "endpoint":
+            found = [client.endpoint(destination.project.value, location.value, target.id)]
+        else:
+            found = client.endpoints(destination.project.value, location.value)
     except ApiFailure as failure:
         raise explain(failure.reply, exports.context(client.root)) from None
     if fmt == "json":

@@ -13,9 +13,10 @@ from ..live import runner
 from ..output.variables import API_BASE
 from . import options
 from .export import prepared
+from .help import Command
 
 
-@click.command("exec", context_settings={"allow_interspersed_args": False})
+@click.command("exec", cls=Command, context_settings={"allow_interspersed_args": False})
 @options.JOB
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +71,8 @@ def write_env_file(job: Job, path: Path) -> Exports:
     mode = envfile.update(path, exports.variables)
     if mode & 0o077:
         console.note_once(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
-    if job.verbose:
-        console.say(f"wrote {', '.join(exports.variables)} to {path}")
+    if job.verbose or sys.stderr.isatty():  # a person likes to know; a script does not
+        console.say(f"set {', '.join(exports.variables)} in {path}")
     return exports
 
 

@@ -11,9 +11,10 @@ from .. import console, job
 from ..live.hook import FORMAT_OF_SHELL, SHELLS, deadline_line, snippet
 from . import options
 from .export import prepared, render
+from .help import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("shell", type=click.Choice(SHELLS))
 @options.JOB
 @click.option(

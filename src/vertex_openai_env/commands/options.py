@@ -34,9 +34,21 @@ def group(*options: Decorator[Any]) -> Decorator[F]:
 
 
 project = click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID.")
+
+
+def _locations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """TAB offers the locations this tool knows (any well-formed region is accepted)."""
+    from ..settings.regions import GLOBAL, KNOWN_REGIONS, MULTI_REGIONS
+
+    return [
+        name for name in (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS) if name.startswith(incomplete)
+    ]
+
+
 location = click.option(
     "--location",
     metavar="LOCATION",
+    shell_complete=_locations,
     help="global, us, eu or a region such as us-central1 (models default to global).",
 )
 model = click.option(
@@ -123,15 +135,13 @@ no_model_var = click.option("--no-model-var", is_flag=True, help="Do not export 
 openai_api_base = click.option(
     "--openai-api-base/--no-openai-api-base",
     default=True,
-    show_default=True,
-    help="Also export the base URL as OPENAI_API_BASE (LangChain reads it first).",
+    help="Also export the base URL as OPENAI_API_BASE, which LangChain reads first.  [default: on]",
 )
 quota_header = click.option(
     "--quota-header/--no-quota-header",
     default=True,
-    show_default=True,
     help="Export OPENAI_CUSTOM_HEADERS with x-goog-user-project when the credentials "
-    "carry a quota project.",
+    "carry a quota project.  [default: on]",
 )
 fmt = click.option(
     "--format",

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from . import urls
+from .models import check_model, model_notes
 from .regions import GLOBAL, unknown_region_note
 from .sources import ENV_PREFIX, Sourced, Sources, checked, cli_spelling, first
 
@@ -113,7 +114,7 @@ def resolve(
     Without `target_required`, a missing target means managed models in general.
     """
     sources = Sources(environ, spell)
-    target, target_source = _resolve_target(flags, sources, target_required)
+    target, target_source, given = _resolve_target(flags, sources, target_required)
     project = first(
         (
             sources.flag("project", flags.project),
@@ -134,7 +135,7 @@ def resolve(
         ),
         urls.check_location,
     )
-    notes: list[str] = []
+    notes = model_notes(given, target.id) if target.kind == "model" and given else []
     if location is None:
         location = _default_location(target, spell)
         notes.append(
@@ -166,7 +167,8 @@ def resolve(
     )
 
 
-def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[urls.Target, str]:
+def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[urls.Target, str, str]:
+    """The target, where it came from, and the text it was given as."""
     environ = sources.environ
     levels = (
         (sources.spell("model"), flags.model, sources.spell("endpoint"), flags.endpoint),
@@ -181,14 +183,13 @@ def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[url
         if model is not None and endpoint is not None:
             raise InputError(f"{model_source} and {endpoint_source} exclude each other: give one")
         if model is not None:
-            return urls.Target("model", checked(model_source, model, urls.check_model)), (
-                model_source
-            )
+            found = checked(model_source, model, check_model)
+            return urls.Target("model", found), model_source, model
         if endpoint is not None:
             found = checked(endpoint_source, endpoint, urls.check_endpoint_id)
-            return urls.Target("endpoint", found), endpoint_source
+            return urls.Target("endpoint", found), endpoint_source, endpoint
     if not required:
-        return urls.ANY_MODEL, "default"
+        return urls.ANY_MODEL, "default", ""
     raise InputError(
         f"no target: pass {sources.spell('model')} gemini-2.5-flash (a model Google serves), "
         f"or {sources.spell('endpoint')} ID for a model you deployed",

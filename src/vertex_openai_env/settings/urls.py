@@ -20,8 +20,6 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
 _PROJECT_ID = rf"(?:{_LABEL}(?:\.{_LABEL})+:)?[a-z][a-z0-9-]{{4,28}}[a-z0-9]"
 _PROJECT_NUMBER = r"[1-9][0-9]{0,19}"
 _REGION = r"[a-z]{1,24}-[a-z]{1,24}[0-9]{1,2}"
-_MODEL_PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
-_MODEL = rf"{_MODEL_PART}(?:/{_MODEL_PART})?"
 _ENDPOINT_ID = r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}"
 # ASCII only: with IGNORECASE alone, U+017F (long s) would match `s`, U+212A (Kelvin) `k`.
 HOST_PATTERN = rf"(?ia){_LABEL}(?:\.{_LABEL})*"
@@ -64,18 +62,6 @@ def check_location(value: str) -> str:
     if hint:
         raise InputError(f"{message}; did you mean '{hint}'?")
     raise InputError(f"{message} (use global, us, eu or a region such as us-central1)")
-
-
-def check_model(value: str) -> str:
-    """Return the model ID as the API wants it: `gemini-2.5-flash` -> `google/gemini-2.5-flash`."""
-    if not re.fullmatch(_MODEL, value):
-        raise InputError(
-            f"model {shown(value)} is not a model ID (letters, digits, . _ - @ "
-            "and one / between publisher and name, as in google/gemini-2.5-flash)"
-        )
-    if "/" not in value and value.startswith("gemini-"):
-        return f"google/{value}"
-    return value
 
 
 def check_endpoint_id(value: str) -> str:

@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
+from ..console import waiting
 from ..deadline import Deadline
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError
 from . import credentials_file, impersonation
@@ -119,7 +120,8 @@ def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tup
         start_new_session=True,
     )
     try:
-        out, err = child.communicate(timeout=left)
+        with waiting(lambda: "gcloud"):
+            out, err = child.communicate(timeout=left)
     except subprocess.TimeoutExpired:
         _kill_group(child)
         raise TokenSourceError(

@@ -1,0 +1,107 @@
+"""Help that helps: -h everywhere, nothing cut short, errors that point at the right page."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import click
+import pytest
+
+from tests.conftest import cli_env, invoke
+from tests.fake_google import Call, FakeGoogle
+from tests.generate import help_page
+from vertex_openai_env.cli import main
+
+ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "m")
+COMMANDS = ["", *main.list_commands(click.Context(main))]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_dash_h_is_dash_dash_help_everywhere(command: str) -> None:
+    words = [command] if command else []
+    short, long = invoke(*words, "-h"), invoke(*words, "--help")
+    assert short.exit_code == long.exit_code == 0
+    assert short.stdout == long.stdout
+    assert long.stdout.startswith("Usage: vertex-openai-env")
+
+
+def test_dash_h_is_served_from_the_page_too() -> None:
+    result = subprocess.run(
+        ["vertex-openai-env", "-h"], capture_output=True, text=True, env=cli_env(), check=True
+    )
+    assert result.stdout == help_page()
+
+
+@pytest.mark.parametrize("width", [80, 60])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_never_cuts_or_splits_a_value(command: str, width: int) -> None:
+    words = [command, "--help"] if command else ["--help"]
+    text = click.testing.CliRunner().invoke(main, words, terminal_width=width).output
+    assert "..." not in text.split("Options:")[-1]  # the command list is whole
+    for default in re.findall(r"\[default:[^\]]*", text):
+        assert "\n" not in default
+    assert not [line for line in text.splitlines() if re.search(r"[a-z]-$", line)]
+
+
+def test_a_usage_error_in_a_command_points_to_that_commands_help() -> None:
+    result = invoke("check", "--probee")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "  fix: vertex-openai-env check --help"
+
+
+def on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run the tool with stderr on a terminal; return what the terminal showed."""
+    controller, terminal = pty.openpty()
+    child = subprocess.Popen(
+        ["vertex-openai-env", *args], stdout=subprocess.DEVNULL, stderr=terminal, env=env
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the child
+            break
+        if not chunk:
+            break
+        shown += chunk
+    child.wait(timeout=60)
+    os.close(controller)
+    return shown.decode()
+
+
+def slow(call: Call) -> None:
+    time.sleep(1.5)  # then the usual answer
+
+
+def test_a_slow_step_says_what_it_waits_for_on_a_terminal_only(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.fail_next("/token", slow, slow)
+    shown = on_a_terminal([*ARGS, "--format", "sh"], cli_env())
+    assert f"vertex-openai-env: waiting for {google.url}/token..." in shown
+    quiet = subprocess.run(
+        ["vertex-openai-env", *ARGS, "--format", "sh", "--no-cache"],
+        capture_output=True, text=True, env=cli_env(),
+    )  # fmt: skip
+    assert quiet.returncode == 0
+    assert quiet.stderr == ""
+
+
+def test_env_file_says_what_it_set_on_a_terminal_only(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    dotenv = tmp_path / ".env"
+    shown = on_a_terminal([*ARGS, "--env-file", str(dotenv)], cli_env())
+    assert (
+        "vertex-openai-env: set OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, "
+        f"VERTEX_OPENAI_TOKEN_EXPIRES_AT, OPENAI_API_BASE in {dotenv}"
+    ) in shown.replace("\r\n", "\n")
+    assert "ya29" not in shown
+    quiet = invoke(*ARGS, "--env-file", str(dotenv))
+    assert quiet.stderr == ""
