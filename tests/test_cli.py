@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,14 @@ def test_python_dash_m_and_version() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("vertex-openai-env, version ")
+
+
+def test_verbose_says_whether_the_token_came_from_the_cache(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    first = invoke(*ARGS, "--model", "m", "-v").stderr
+    assert "vertex-openai-env: token: fetched from $GOOGLE_APPLICATION_CREDENTIALS (" in first
+    second = invoke(*ARGS, "--model", "m", "-v").stderr
+    assert re.search(r"vertex-openai-env: token: from the cache \(59m\d*s? left\)", second)
+    fresh = invoke(*ARGS, "--model", "m", "-v", "--no-cache").stderr
+    assert "(--no-cache)" in fresh

@@ -106,6 +106,7 @@ def test_endpoints_need_a_region(location: list[str], vertex: FakeGoogle) -> Non
     result = invoke("--project", PROJECT, *location, "endpoints")
     assert result.exit_code == 2
     assert "endpoints live in a region" in result.stderr
+    assert "using 'global'" not in result.stderr  # one message, the one that helps
 
 
 def test_dedicated_uses_the_endpoints_own_host(vertex: FakeGoogle) -> None:

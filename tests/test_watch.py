@@ -21,6 +21,7 @@ ARGS = ["--project", "my-proj", "--location", "us-central1", "--model", "gemini-
 def dotenv(tmp_path: Path) -> Path:
     path = tmp_path / ".env"
     path.write_text("# mine\nDEBUG=1\n")
+    path.chmod(0o644)
     return path
 
 
@@ -63,6 +64,7 @@ def test_the_file_is_rewritten_as_each_token_runs_out_until_sigterm(
     assert watcher.returncode == 0, stderr
     assert "refreshing in" in stderr
     assert stderr.rstrip().endswith("stopped")
+    assert stderr.count("is readable by others") == 1  # said once, not at every refresh
     values = dotenv_values(dotenv)
     assert values["DEBUG"] == "1"
     assert values["OPENAI_API_KEY"] in seen
