@@ -87,27 +87,35 @@ def detect_format(verbose: bool) -> str:
 
 
 def _unset(out: Output, options: Mapping[str, Any]) -> None:
-    """Remove every variable the tool sets, from the shell (printed) or from a .env file;
-    OPENAI_CUSTOM_HEADERS loses only our line, and keeps the others it holds."""
+    """Remove every variable the tool sets: from the shell (printed) or from a .env file."""
     every = names(options).all()
     if out.env_file is None:
         from ..output.formats import get, render_unset
 
-        kept = custom_headers(os.environ, None)
+        removed, restored = _removal(every, os.environ)
         fmt = out.format or detect_format(options["verbose"])
-        if kept == "":
-            every = (*every, CUSTOM_HEADERS)
-        text = render_unset(fmt, every)
-        if kept:
-            text += get(fmt).render(Rendering({CUSTOM_HEADERS: kept}))
+        text = render_unset(fmt, removed)
+        if restored:
+            text += get(fmt).render(Rendering(restored))
         console.emit(text)
         return
     from dotenv import dotenv_values
 
     from ..output import envfile
 
-    in_file = dotenv_values(out.env_file) if out.env_file.is_file() else {}
-    kept = custom_headers({k: v for k, v in in_file.items() if v is not None}, None)
-    if kept == "":
-        every = (*every, CUSTOM_HEADERS)
-    envfile.remove(out.env_file, every, {CUSTOM_HEADERS: kept} if kept else None)
+    found = dotenv_values(out.env_file) if out.env_file.is_file() else {}
+    current = {name: value for name, value in found.items() if value is not None}
+    envfile.remove(out.env_file, *_removal(every, current))
+
+
+def _removal(
+    every: tuple[str, ...], current: Mapping[str, str]
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """What --unset removes, and what it sets back: OPENAI_CUSTOM_HEADERS loses only our
+    line, and keeps the other headers it holds."""
+    kept = custom_headers(current, None)
+    if kept is None:
+        return every, {}
+    if not kept:
+        return (*every, CUSTOM_HEADERS), {}
+    return every, {CUSTOM_HEADERS: kept}
