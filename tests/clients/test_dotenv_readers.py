@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 from dotenv import dotenv_values
@@ -65,6 +66,21 @@ def test_node_env_file_reads_what_python_dotenv_reads(values: dict[str, str], la
     assert node_reads(lab, "process.env", "--env-file=.env") == values
 
 
+def test_dotenv_loaders_keep_a_value_already_set_as_the_readme_warns(
+    values: dict[str, str], lab: Lab
+) -> None:
+    lab.env["OPENAI_API_KEY"] = "ya29.stale"
+    assert node_reads(lab, "process.env", "--env-file=.env")["OPENAI_API_KEY"] == "ya29.stale"
+    code = (
+        "import os; from dotenv import load_dotenv; load_dotenv(); kept = os.environ['OPENAI_API_KEY']; "
+        "load_dotenv(override=True); print(kept, os.environ['OPENAI_API_KEY'])"
+    )
+    python = subprocess.run(
+        [sys.executable, "-c", code], cwd=lab.folder, env=lab.env, capture_output=True, text=True
+    )
+    assert python.stdout.split() == ["ya29.stale", values["OPENAI_API_KEY"]], python.stderr
+
+
 @pytest.mark.clients
 def test_npm_dotenv_reads_what_python_dotenv_reads(values: dict[str, str], lab: Lab) -> None:
     without_proxies(lab.env)
@@ -75,3 +91,6 @@ def test_npm_dotenv_reads_what_python_dotenv_reads(values: dict[str, str], lab: 
     assert install.returncode == 0, install.stderr
     parse = "require('dotenv').parse(require('fs').readFileSync('.env'))"
     assert node_reads(lab, parse) == values
+    lab.env["OPENAI_API_KEY"] = "ya29.stale"  # and config() keeps a value already set
+    loaded = node_reads(lab, "(require('dotenv').config({ quiet: true }), process.env)")
+    assert loaded["OPENAI_API_KEY"] == "ya29.stale"
