@@ -30,9 +30,10 @@ $(CLIENTS_STAMP): $(STAMP)
 	touch $(CLIENTS_STAMP)
 
 # aider pins releases of openai and litellm older than the project's: it gets its own venv.
+# Pinned itself, since the README describes what this release reads.
 $(AIDER_VENV)/.installed:
 	$(PYTHON) -m venv $(AIDER_VENV)
-	$(AIDER_VENV)/bin/pip install --quiet --disable-pip-version-check 'aider-chat>=0.86'
+	$(AIDER_VENV)/bin/pip install --quiet --disable-pip-version-check 'aider-chat==0.86.2'
 	touch $(AIDER_VENV)/.installed
 
 # The README's recipes run by the real clients that are slow to load or install: LangChain,
