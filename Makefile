@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLIENTS_STAMP := $(VENV)/.clients-installed
+AIDER_VENV := .venv-aider
 
-.PHONY: test lint demo bench generated completions clean
+.PHONY: test test-clients lint demo bench generated completions clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
@@ -24,6 +26,22 @@ test: lint
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
+$(CLIENTS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,clients]'
+	touch $(CLIENTS_STAMP)
+
+# aider pins releases of openai and litellm older than the project's: it gets its own venv.
+# Pinned itself, since the README describes what this release reads.
+$(AIDER_VENV)/.installed:
+	$(PYTHON) -m venv $(AIDER_VENV)
+	$(AIDER_VENV)/bin/pip install --quiet --disable-pip-version-check 'aider-chat==0.86.2'
+	touch $(AIDER_VENV)/.installed
+
+# The README's recipes run by the real clients that are slow to load or install: LangChain,
+# LiteLLM, llm, aider and the npm packages (`make test` leaves them out).
+test-clients: lint $(CLIENTS_STAMP) $(AIDER_VENV)/.installed
+	$(BIN)/pytest -m clients
+
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo
 
@@ -38,4 +56,4 @@ generated: $(STAMP)
 completions: generated
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) $(AIDER_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import subprocess
 import sys
 import threading
@@ -182,3 +183,11 @@ def test_api_errors_name_python_arguments(monkeypatch: pytest.MonkeyPatch) -> No
         "AsyncTokenProvider(lifetime=...) 2h needs AsyncTokenProvider(impersonate_service_account=...)"
     )
     assert "--" not in no_project.value.message + bad.value.message + lifetime.value.message
+
+
+def test_the_async_provider_is_told_apart_from_a_sync_one_as_langchain_does() -> None:
+    # LangChain's ChatOpenAI awaits an api_key only if inspect.iscoroutinefunction() says so;
+    # a sync one it calls in a thread. Both providers are built without any network call.
+    assert inspect.iscoroutinefunction(AsyncTokenProvider())
+    assert not inspect.iscoroutinefunction(TokenProvider())
+    assert str(inspect.signature(AsyncTokenProvider())) == "()"

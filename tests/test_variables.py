@@ -91,9 +91,9 @@ def test_the_quota_project_header_goes_exactly_where_google_auth_sends_it(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
     assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL)  # no quota project: no header
     flagged = export(*MODEL, "--quota-project", "flag-proj")
-    assert flagged["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: flag-proj"
+    assert flagged["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:flag-proj"
     quota_key(google, tmp_path, monkeypatch)
-    assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: billing-proj"
+    assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:billing-proj"
     assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL, "--no-quota-header")
 
 
@@ -104,7 +104,7 @@ def test_other_header_lines_are_kept_and_a_stale_quota_line_replaced(
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: ml\nX-Goog-User-Project: old-proj")
     result = invoke(*ARGS, *MODEL)
     values = evaluate("bash", result.stdout, ["OPENAI_CUSTOM_HEADERS"], tmp_path)
-    assert values["OPENAI_CUSTOM_HEADERS"] == b"X-Team: ml\nx-goog-user-project: billing-proj"
+    assert values["OPENAI_CUSTOM_HEADERS"] == b"X-Team: ml\nx-goog-user-project:billing-proj"
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
     assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "X-Team: ml"  # no quota project now
 
@@ -129,7 +129,7 @@ def test_the_openai_sdk_sends_the_exported_quota_header(
 
 def test_the_gcloud_source_sends_the_quota_project_of_its_login(gcloud_login: FakeGoogle) -> None:
     values = export(*MODEL, "--token-source", "gcloud")
-    assert values["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project: demo-project"
+    assert values["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:demo-project"
 
 
 def test_unset_takes_out_only_our_header_line(

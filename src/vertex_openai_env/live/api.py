@@ -133,8 +133,21 @@ class TokenProvider(_Tokens):
             return minted.token.value
 
 
+async def _no_arguments() -> str:  # pragma: no cover - only its code object is used
+    raise NotImplementedError
+
+
 class AsyncTokenProvider(_Tokens):
     """An async callable returning a valid access token, for `AsyncOpenAI(api_key=...)`."""
+
+    # LangChain's ChatOpenAI asks inspect.iscoroutinefunction() whether an api_key is async;
+    # an object with an async __call__ is not, unless it looks like an async function (the
+    # duck type inspect accepts from Cython). Otherwise it would be called in a thread and
+    # the coroutine object sent as the token.
+    __code__ = _no_arguments.__code__
+    __defaults__ = None
+    __kwdefaults__ = None
+    __name__ = "AsyncTokenProvider"
 
     async def __call__(self) -> str:
         """The current token; callers that arrive during a refresh all await that one."""

@@ -93,7 +93,9 @@ def custom_headers(environ: Mapping[str, str], quota_project: str | None) -> str
     existing = environ.get(CUSTOM_HEADERS)
     others = [line for line in (existing or "").split("\n") if line.strip() and not _ours(line)]
     if quota_project:
-        return "\n".join([*others, f"{QUOTA_HEADER}: {quota_project}"])
+        # No space after the colon: the SDKs trim it anyway, and a value without blanks is
+        # written bare in a .env, which docker's --env-file (quotes kept) reads right too.
+        return "\n".join([*others, f"{QUOTA_HEADER}:{quota_project}"])
     if existing is not None and any(_ours(line) for line in existing.split("\n")):
         return "\n".join(others)  # ours is stale: take it out, keep the rest
     return None

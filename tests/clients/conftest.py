@@ -1,0 +1,28 @@
+"""Fixtures for running README recipes: a lab folder with sealed environment, npm's cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.clients.recipes import Lab, offline_env, quota_key
+from tests.fake_google import FakeGoogle
+
+
+@pytest.fixture(scope="session")
+def npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """npm's cache, shared by the tests of one run (each test has a new HOME)."""
+    return tmp_path_factory.mktemp("npm-cache")
+
+
+@pytest.fixture
+def lab(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npm_cache: Path
+) -> Lab:
+    """Credentials with a quota project, and an empty folder to run a recipe in."""
+    quota_key(google, tmp_path, monkeypatch)
+    folder = tmp_path / "lab"
+    folder.mkdir()
+    env = {**offline_env(google), "npm_config_cache": str(npm_cache)}
+    return Lab(google, folder, env)

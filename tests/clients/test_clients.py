@@ -1,0 +1,105 @@
+"""The README's recipes for LangChain, LiteLLM, openai-node, llm and aider, each run by the
+real client (`make test-clients` installs them; CI fails when one is missing)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.clients.recipes import (
+    AIDER_BIN,
+    QUOTA_PROJECT,
+    REPLY,
+    Lab,
+    streamed,
+    without_proxies,
+)
+from tests.conftest import require
+
+pytestmark = pytest.mark.clients
+
+HEADLESS_AIDER = {  # flags as aider's own AIDER_* variables: no prompts, no git, no phoning home
+    "AIDER_YES_ALWAYS": "true",
+    "AIDER_GIT": "false",
+    "AIDER_CHECK_UPDATE": "false",
+    "AIDER_ANALYTICS_DISABLE": "true",
+    "AIDER_SHOW_RELEASE_NOTES": "false",
+    "AIDER_SHOW_MODEL_WARNINGS": "false",
+    "AIDER_PRETTY": "false",
+}
+
+
+def test_langchain_invoke_and_ainvoke_from_the_exported_variables(lab: Lab) -> None:
+    require_module("langchain_openai")
+    assert lab.run("langchain") == f"{REPLY}\n{REPLY}\n"
+    lab.check(calls=2)
+
+
+def test_langchain_with_a_token_provider_for_invoke_and_ainvoke(lab: Lab) -> None:
+    require_module("langchain_openai")
+    assert lab.run("langchain-provider") == f"{REPLY}\n{REPLY}\n"
+    lab.check(calls=2)
+
+
+def test_langchain_awaits_an_async_token_provider(lab: Lab) -> None:
+    require_module("langchain_openai")
+    assert lab.run("langchain-async-provider") == f"{REPLY}\n"
+    lab.check()
+
+
+def test_litellm_completion_with_the_openai_prefix(lab: Lab) -> None:
+    require_module("litellm")
+    assert lab.run("litellm") == f"{REPLY}\n"
+    lab.check()
+
+
+def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
+    require_in(lab, "npm")
+    require_in(lab, "node")
+    without_proxies(lab.env)
+    assert lab.run("openai-node").endswith(f"{REPLY}\n")  # after npm's own lines
+    lab.check()
+
+
+def test_llm_with_its_two_line_model_file(lab: Lab) -> None:
+    require_in(lab, "llm")
+    lab.env["LLM_USER_PATH"] = str(lab.folder)  # where the recipe's yaml file is written
+    streamed(lab.google)  # llm streams
+    assert lab.run("llm") == f"{REPLY}\n"
+    lab.check()
+
+
+@pytest.mark.parametrize(
+    ("recipes", "quota"), [(["aider"], None), (["aider", "aider-quota"], QUOTA_PROJECT)]
+)
+def test_aider_with_its_model_variable(recipes: list[str], quota: str | None, lab: Lab) -> None:
+    """aider's OpenAI SDK ignores OPENAI_CUSTOM_HEADERS: the quota project needs its file."""
+    require_in(lab, "aider", AIDER_BIN)
+    lab.env.update(HEADLESS_AIDER)
+    prices = Path(lab.env["HOME"]) / ".aider" / "caches" / "model_prices_and_context_window.json"
+    prices.parent.mkdir(parents=True)
+    prices.write_text(json.dumps({"seeded": {}}))  # else aider fetches LiteLLM's price list
+    streamed(lab.google)  # aider streams
+    assert REPLY in lab.run(*recipes)
+    lab.check(quota=quota)
+
+
+def require_in(lab: Lab, program: str, folder: Path | None = None) -> None:
+    """`program` on the lab's PATH, with `folder` after the project's own programs when it
+    holds it; otherwise skipped, or in CI failed, as `require` does."""
+    if folder is not None and (folder / program).exists():
+        first, _, rest = lab.env["PATH"].partition(os.pathsep)
+        lab.env["PATH"] = os.pathsep.join([first, str(folder), rest])
+    if not shutil.which(program, path=lab.env["PATH"]):
+        require(program)
+
+
+def require_module(name: str) -> None:
+    """A Python package the recipe imports, installed by `make test-clients`."""
+    if importlib.util.find_spec(name) is None:
+        require(f"python module {name}")
