@@ -344,9 +344,9 @@ def test_root_writes_another_users_file_through_a_link_only_if_the_link_is_roots
     theirs.write_text("THEIRS=1\n")
     os.chown(theirs, NOBODY, NOBODY)
     folder = shared_folder(shared_tmp, owner=NOBODY)
-    planted = folder / "planted.env"  # by the folder's owner: followed, but not written
+    planted = folder / "planted.env"  # by the folder's owner: still not ours, not followed
     links_as(NOBODY, planted, theirs)
-    with pytest.raises(OutputError, match="the file belongs to another user"):
+    with pytest.raises(OutputError, match=f"refusing to follow the link {planted}"):
         envfile.update(planted, NEW)
     assert theirs.read_text() == "THEIRS=1\n"
     mine = folder / "mine.env"  # root's own link, as a dotfile manager makes them

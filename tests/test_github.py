@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -128,3 +131,30 @@ def test_a_github_env_without_a_final_newline_gets_one_first(
     values = github_env_file(env_file.read_text())
     assert values["FOO"] == "bar"
     assert google.valid(values["OPENAI_API_KEY"])
+
+
+LIMIT = 4096
+
+
+def test_a_failed_append_leaves_a_half_written_heredoc(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    github_env = tmp_path / "github_env"
+    before = b"EARLIER=1\n" * ((LIMIT - 150) // 10)  # room for ~150 more bytes only
+    github_env.write_bytes(before)
+
+    def small_files() -> None:  # what a full disk or a quota does to the append
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "vertex_openai_env", *ARGS, "--format", "github"],
+        env={**os.environ, "GITHUB_ENV": str(github_env)},
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr  # the write failed, and said so ...
+    after = github_env.read_bytes()
+    # ... but the file was not put back as it was:
+    assert after == before, f"GITHUB_ENV left with a torn entry:\n{after[len(before) :]!r}"

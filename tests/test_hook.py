@@ -223,3 +223,14 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     assert first == second  # a fresh token: the prompt between them started nothing
     assert google.valid(third)
     assert starts_log.read_text().splitlines() == ["started", "started"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize(
+    ("given", "inverted"),
+    [("--no-quota-header", "'--quota-header'"), ("--no-openai-api-base", "'--openai-api-base'")],
+)
+def test_the_hook_turns_an_opt_out_into_an_opt_in(shell: str, given: str, inverted: str) -> None:
+    result = invoke("hook", shell, *ARGS, given)
+    assert result.exit_code == 0, result.stderr
+    assert inverted not in result.stdout, f"{given} became {inverted} in the {shell} hook"

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -246,3 +247,132 @@ def test_watch_refreshes_short_tokens_at_half_their_life_not_every_second(
     _, stderr = watcher.communicate(timeout=10)
     assert 2 <= google.count("/token") <= 5  # every ~2s, not every second
     assert stderr.count("less than --min-valid 10s") == 1
+
+
+# --- found by an attacker's review: each failed before its fix ----------------------------
+
+EMAIL = "/computeMetadata/v1/instance/service-accounts/default/email"
+
+
+def test_dripping_metadata_email_outlives_the_deadline(google: FakeGoogle) -> None:
+    # 60 bytes, one every 0.5 s: 30 s for the body, every recv well inside its 1 s timeout.
+    body = "x" * 40 + "@p.iam.gserviceaccount.com"
+    google.fail_next(
+        EMAIL,
+        lambda call: (200, {"Metadata-Flavor": "Google", "x-fake-drip": "0.5"}, body.encode()),
+    )
+    address = f"127.0.0.1:{google.port}"
+    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    started = time.monotonic()
+    result = run("--location", "us-central1", "--model", "m", "--timeout", "2", env=env)
+    took = time.monotonic() - started
+    # The guarantee: --timeout 2 ends the command within ~2 s. It takes ~30 s instead.
+    assert took < 5, f"--timeout 2 took {took:.1f}s (rc={result.returncode})"
+
+
+def test_dripping_metadata_probe_outlives_the_deadline(google: FakeGoogle) -> None:
+    """The same with --no-cache: google-auth's probe of the metadata root (tokens/adc.py
+    _metadata_answers) is not run under Deadline.run either."""
+    body = b"x" * 60
+    google.fail_next(
+        "/", lambda call: (200, {"Metadata-Flavor": "Google", "x-fake-drip": "0.5"}, body)
+    )
+    address = f"127.0.0.1:{google.port}"
+    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    started = time.monotonic()
+    result = run(
+        "--location", "us-central1", "--model", "m", "--timeout", "2", "--no-cache", env=env
+    )
+    took = time.monotonic() - started
+    assert took < 5, f"--timeout 2 took {took:.1f}s (rc={result.returncode})"
+
+
+@pytest.mark.parametrize("fifo", ["configurations/config_default", "active_config"])
+def test_a_gcloud_config_fifo_hangs_past_the_deadline(tmp_path: Path, fifo: str) -> None:
+    folder = Path(os.environ["CLOUDSDK_CONFIG"])
+    (folder / "configurations").mkdir(parents=True)
+    if fifo != "active_config":
+        (folder / "active_config").write_text("default")
+    os.mkfifo(folder / fifo)
+    command = [sys.executable, "-m", "vertex_openai_env", "--location", "us-central1",
+               "--model", "m", "--timeout", "1"]  # fmt: skip
+    started = time.monotonic()
+    try:
+        subprocess.run(command, capture_output=True, timeout=10)
+        took = time.monotonic() - started
+    except subprocess.TimeoutExpired:
+        took = float("inf")
+    assert took < 4, f"--timeout 1: still running after {took:.0f}s on a FIFO at {fifo}"
+
+
+GCLOUD = """#!/bin/sh
+setsid sleep 30 &
+echo '{"token": "ya29.abc", "expiry": {"datetime": "2099-01-01 00:00:00"}}'
+"""
+
+
+def test_a_helper_in_its_own_session_holds_the_command_past_the_deadline(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gcloud").write_text(GCLOUD)
+    (bin_dir / "gcloud").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    command = [sys.executable, "-m", "vertex_openai_env", "--token-source", "gcloud",
+               "--project", "my-proj", "--location", "us-central1", "--model", "m",
+               "--no-cache", "--timeout", "2"]  # fmt: skip
+    started = time.monotonic()
+    subprocess.run(command, env=env, capture_output=True, timeout=60)
+    took = time.monotonic() - started
+    assert took < 5, f"--timeout 2 took {took:.0f}s"
+
+
+def test_a_server_named_endpoint_runs_code_from_the_fix_line(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    proof = tmp_path / "pwned"
+    hostile_id = "$(touch${IFS}pwned)"  # no "/": the ID is the name's last segment
+    # The API answers the lookup of endpoint 77 with an endpoint named otherwise.
+    google.fail_next(
+        "/v1/projects/my-proj/locations/us-central1/endpoints/77",
+        lambda call: json_reply(
+            200,
+            {
+                "name": f"projects/1/locations/us-central1/endpoints/{hostile_id}",
+                "deployedModels": [],
+            },
+        ),
+    )
+    result = invoke(*ARGS, "--api-endpoint", google.url, "check", "--endpoint", "77")
+    assert result.exit_code == 1
+    fix = re.search(r"^  fix: (.*)$", result.stderr, re.MULTILINE)
+    assert fix, result.stderr
+    # The user pastes the suggested fix (gcloud need not even exist: $(...) runs first).
+    subprocess.run(["sh", "-c", fix.group(1)], cwd=tmp_path, capture_output=True, timeout=10)
+    assert not proof.exists(), f"pasting the fix line ran the server's code: {fix.group(1)}"
+
+
+NESTED = b"[" * 200_000 + b"]" * 200_000  # deeper than Python's JSON parser will go
+
+
+def test_json_nested_too_deep_is_a_bad_reply_not_a_crash(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.fail_next(CHAT, lambda call: (400, {"content-type": "application/json"}, NESTED))
+    probed = api(google, "check", "--model", "m", "--probe")
+    assert probed.exit_code == 1
+    assert "Vertex AI answered HTTP 400" in probed.stderr
+    google.fail_next("/token", lambda call: (200, {"content-type": "application/json"}, NESTED))
+    fetched = invoke(*ARGS, "--model", "m", "--no-cache")
+    assert fetched.exit_code == 1
+    assert "internal error" not in probed.stderr + fetched.stderr
+
+
+def test_a_dedicated_name_outside_googles_domain_is_not_used(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    endpoint = {**nasty_endpoint(), "dedicatedEndpointDns": "collector.example.com"}
+    google.endpoints["us-central1"] = [endpoint]
+    result = api(google, "--endpoint", "77", "--dedicated")
+    assert result.exit_code == 1
+    assert "endpoint 77 has no dedicated DNS name" in result.stderr
+    assert result.stdout == ""

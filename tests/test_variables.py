@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
-from tests.conftest import cli_env, exported, invoke
+from tests.conftest import cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.shells import evaluate
 
@@ -152,3 +154,57 @@ def test_unset_in_a_dotenv_file_keeps_other_header_lines(tmp_path: Path) -> None
     path.write_text("A=1\nOPENAI_CUSTOM_HEADERS='x-goog-user-project: p'\nOPENAI_API_KEY=ya29.x\n")
     assert invoke("--env-file", str(path), "--unset").exit_code == 0
     assert dotenv_values(path) == {"A": "1"}
+
+
+LINE = 'OPENAI_CUSTOM_HEADERS="x-goog-user-project: p\\nx-team: ${DEPLOY_TOKEN}"\n'
+
+
+def test_unset_never_writes_what_a_reference_in_the_file_expands_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # python-dotenv would expand ${DEPLOY_TOKEN} while reading: the file is read as written,
+    # and a line that cannot be written back as it was is refused, the file untouched.
+    monkeypatch.setenv("DEPLOY_TOKEN", "s3cr3t-deploy-token")
+    env_file = tmp_path / ".env"
+    before = "OPENAI_API_KEY=old\n" + LINE
+    env_file.write_text(before)
+    result = invoke("--env-file", str(env_file), "--unset")
+    assert result.exit_code == 2
+    assert "cannot pass on safely" in result.stderr
+    assert env_file.read_text() == before
+    assert "s3cr3t" not in result.stderr
+
+
+WRONG_SHELL_ARGS = ["--project", "my-proj", "--location", "us-central1", "--model", "m", "--quota-project", "quota-proj"]  # fmt: skip
+TOOL = f"{sys.executable} -m vertex_openai_env"
+
+
+@pytest.mark.parametrize(
+    ("shell", "login_shell", "header", "script"),
+    [
+        # bash evaluating fish's quoting: the quote closes at \' and `touch` runs.
+        ("bash", "/usr/bin/fish", "x-a: ';touch {proof};#", 'eval "$(timeout 20 {tool} {args})"'),
+        # fish evaluating sh's quoting: \\'\\'' is two literal quotes and a close: touch runs
+        # (the trailing backslash-quote reopens a quote, so the whole output still parses).
+        (
+            "fish",
+            "/bin/bash",
+            "x-a: \\';touch {proof};echo \\'",
+            "timeout 20 {tool} {args} | source",
+        ),
+    ],
+)
+def test_a_header_from_the_environment_runs_code_in_the_other_shell(
+    google: FakeGoogle, service_account: Path, tmp_path: Path,
+    shell: str, login_shell: str, header: str, script: str,
+) -> None:  # fmt: skip
+    require(shell)
+    proof = tmp_path / "pwned"
+    env = {
+        **os.environ,
+        "SHELL": login_shell,
+        "OPENAI_CUSTOM_HEADERS": header.format(proof=proof),
+    }
+    command = script.format(tool=TOOL, args=" ".join(WRONG_SHELL_ARGS))
+    subprocess.run([shell, "-c", command], env=env, capture_output=True, timeout=60)
+    assert not proof.exists(), f"{shell} ran the command hidden in OPENAI_CUSTOM_HEADERS"

@@ -133,14 +133,10 @@ def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
     target = exports.destination.target
     model = target.id if target.kind == "model" else None
     token = minted.token
-    quota_project = minted.credential.quota_project if job.names.quota_header else None
+    quota_project = minted.credential.quota_project
+    headers = custom_headers(environ, quota_project) if job.names.quota_header else None
     values = variables(
-        exports.destination.base_url,
-        token.value,
-        token.expires_at(),
-        model,
-        job.names,
-        custom_headers(environ, quota_project),
+        exports.destination.base_url, token.value, token.expires_at(), model, job.names, headers
     )
     return exports._replace(variables=values)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,15 +96,16 @@ def _look_up(exports: Exports, report: Report) -> None:
     except ApiFailure as failure:
         raise explain(failure.reply, exports.context(client.root)) from None
     report.endpoint(found)
+    asked = destination.target.id  # checked, unlike whatever the server calls it
     if not found.deployed_models:
         raise VertexEnvError(
-            f"endpoint {found.id} has no deployed model: it cannot answer requests",
-            fix=f"gcloud ai endpoints deploy-model {found.id} --region="
+            f"endpoint {asked} has no deployed model: it cannot answer requests",
+            fix=f"gcloud ai endpoints deploy-model {shlex.quote(asked)} --region="
             f"{destination.location.value} --model=MODEL_ID --display-name=NAME",
         )
     if found.dedicated_dns and urlsplit(destination.base_url).hostname != found.dedicated_dns:
         raise VertexEnvError(
-            f"endpoint {found.id} is dedicated: it answers only on its own DNS name "
+            f"endpoint {asked} is dedicated: it answers only on its own DNS name "
             f"({found.dedicated_dns}), not on the shared host",
             fix="add --dedicated",
         )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import console
+from ..deadline import Deadline
 from ..job import Job, Output, build, names, output
 from ..output.formats.base import Output as Rendering
 from ..output.variables import API_KEY, CUSTOM_HEADERS, custom_headers
@@ -68,7 +69,7 @@ def write_env_file(job: Job, path: Path) -> Exports:
     from ..output import envfile
 
     exports = prepared(job)
-    mode = envfile.update(path, exports.variables)
+    mode = envfile.update(path, exports.variables, exports.deadline)
     if mode & 0o077:
         console.note_once(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
     if job.verbose or sys.stderr.isatty():  # a person likes to know; a script does not
@@ -88,11 +89,13 @@ def detect_format(verbose: bool) -> str:
 
 def _unset(out: Output, options: Mapping[str, Any]) -> None:
     """Remove every variable the tool sets: from the shell (printed) or from a .env file."""
-    every = names(options).all()
+    chosen = names(options)
+    every = chosen.all()
+    touch_headers = chosen.quota_header
     if out.env_file is None:
         from ..output.formats import get, render_unset
 
-        removed, restored = _removal(every, os.environ)
+        removed, restored = _removal(every, os.environ if touch_headers else {})
         fmt = out.format or detect_format(options["verbose"])
         text = render_unset(fmt, removed)
         if restored:
@@ -103,9 +106,11 @@ def _unset(out: Output, options: Mapping[str, Any]) -> None:
 
     from ..output import envfile
 
-    found = dotenv_values(out.env_file) if out.env_file.is_file() else {}
+    # As written, not expanded: a ${SECRET} in a kept line must stay a reference.
+    found = dotenv_values(out.env_file, interpolate=False) if out.env_file.is_file() else {}
     current = {name: value for name, value in found.items() if value is not None}
-    envfile.remove(out.env_file, *_removal(every, current))
+    removal = _removal(every, current if touch_headers else {})
+    envfile.remove(out.env_file, *removal, Deadline(options["timeout"]))
 
 
 def _removal(

@@ -222,7 +222,8 @@ def given_args(ctx: click.Context) -> list[str]:
             value = level.params[param.name]
             flag = param.opts[-1]
             if param.is_flag:
-                args.append(flag)
+                # A --x/--no-x pair: the spelling that says what was given.
+                args.append(flag if value or not param.secondary_opts else param.secondary_opts[-1])
             else:
                 for item in value if param.multiple else (value,):
                     args += [flag, str(item)]

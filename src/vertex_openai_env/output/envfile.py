@@ -1,9 +1,9 @@
 """Updating a `.env` file in place: our keys changed, every other byte kept, one atomic swap.
 
-A symlinked `.env` is written through to its target and the link is kept, as long as the
-kernel's `protected_symlinks` rule would follow it, whatever the host's setting. Runs of
-this tool take turns on a lock on the file's folder; anything else that writes the file
-meanwhile (`>>` from a shell) is noticed just before the swap, and the merge starts over.
+A symlinked `.env` is written through to its target and the link is kept, when the link
+is ours (see `safe_paths`). Runs of this tool take turns on a lock on the file's folder;
+anything else that writes the file meanwhile (`>>` from a shell) is noticed just before
+the swap, and the merge starts over.
 """
 
 from __future__ import annotations
@@ -11,13 +11,16 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from .. import atomic
+from ..deadline import Deadline
 from ..errors import OutputError, reason
 from .dotenv_text import merge
+from .safe_paths import check_owner, resolve, uid
 
 try:
     import fcntl
@@ -25,19 +28,23 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, replace is
     fcntl = None  # type: ignore[assignment]
 
 ATTEMPTS = 5  # merges started over because someone else wrote the file meanwhile
-_SHARED = stat.S_ISVTX | stat.S_IWOTH  # sticky and world-writable: /tmp and its kind
 
 
-def update(path: Path, variables: Mapping[str, str]) -> int:
+def update(path: Path, variables: Mapping[str, str], deadline: Deadline | None = None) -> int:
     """Set `variables` in the `.env` file at `path` (created 0600); returns the file's mode."""
-    return _rewrite(path, lambda text: merge(text, variables), create=True)
+    return _rewrite(path, lambda text: merge(text, variables), True, deadline or Deadline(10))
 
 
-def remove(path: Path, names: tuple[str, ...], keeping: Mapping[str, str] | None = None) -> int:
+def remove(
+    path: Path,
+    names: tuple[str, ...],
+    keeping: Mapping[str, str] | None = None,
+    deadline: Deadline | None = None,
+) -> int:
     """Remove the lines setting `names` (but set those in `keeping`) from the `.env` file at
     `path`; returns its mode. A file that does not exist is left so: nothing to remove."""
     changes = {**dict.fromkeys(names), **(keeping or {})}
-    return _rewrite(path, lambda text: merge(text, changes), create=False)
+    return _rewrite(path, lambda text: merge(text, changes), False, deadline or Deadline(10))
 
 
 class _Seen(NamedTuple):
@@ -49,12 +56,12 @@ class _Seen(NamedTuple):
     identity: tuple[int, int, int] | None  # inode, size, mtime_ns; None: no file yet
 
 
-def _rewrite(path: Path, change: Callable[[str], str], create: bool) -> int:
-    target = _follow(path)
+def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: Deadline) -> int:
+    target = resolve(path)
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    with _locked(folder):
+    with _locked(folder, deadline):
         for _ in range(ATTEMPTS):
             seen = _read(target, path)
             if seen.identity is None and not create:
@@ -65,53 +72,6 @@ def _rewrite(path: Path, change: Callable[[str], str], create: bool) -> int:
                 continue  # written by someone else meanwhile: read it again, merge again
             return seen.mode
     raise OutputError(f"{path} kept changing while being rewritten; not changing it")
-
-
-def _follow(path: Path) -> Path:
-    """The file `path` names, following links only as `protected_symlinks` would.
-
-    In a sticky world-writable folder, a link is followed only if it belongs to us or to
-    the folder's owner; and root writes another user's file through a link only if the
-    link is root's own. Our own links elsewhere (dotfile managers) are followed.
-    """
-    current = Path(os.path.abspath(path))
-    link_owners: list[int] = []
-    for _ in range(40):
-        try:
-            info = os.lstat(current)
-        except FileNotFoundError:
-            return current
-        except OSError as exc:
-            raise OutputError(f"cannot read {current}: {reason(exc)}") from exc
-        if not stat.S_ISLNK(info.st_mode):
-            _check_owner_through_links(current, info, link_owners, path)
-            return current
-        pointed = os.readlink(current)
-        folder = current.parent
-        shared = os.stat(folder)
-        if shared.st_mode & _SHARED == _SHARED and info.st_uid not in (_uid(), shared.st_uid):
-            raise OutputError(
-                f"refusing to follow the link {current} -> {pointed}: it belongs to another "
-                f"user (uid {info.st_uid}) in the shared folder {folder}",
-                fix="remove the link, or point --env-file at a file of your own",
-            )
-        link_owners.append(info.st_uid)
-        current = Path(os.path.abspath(folder / pointed))
-    raise OutputError(f"cannot write {path}: too many levels of symbolic links")
-
-
-def _check_owner_through_links(
-    target: Path, info: os.stat_result, link_owners: list[int], path: Path
-) -> None:
-    if not link_owners or info.st_uid == _uid() or _uid() is None:
-        return
-    if _uid() == 0 and all(owner == 0 for owner in link_owners):
-        return
-    raise OutputError(
-        f"refusing to write {target} through the link {path}: the file belongs to another "
-        f"user (uid {info.st_uid})",
-        fix="point --env-file at a file of your own",
-    )
 
 
 def _read(target: Path, shown_as: Path) -> _Seen:
@@ -142,7 +102,7 @@ def _read(target: Path, shown_as: Path) -> _Seen:
             raise OutputError(f"cannot read {shown_as}: {reason(exc)}") from exc
         except UnicodeDecodeError as exc:
             raise OutputError(f"{shown_as} is not UTF-8 text; not changing it") from exc
-    owner = (info.st_uid, info.st_gid) if _uid() is not None else None
+    owner = (info.st_uid, info.st_gid) if uid() is not None else None
     return _Seen(text, mode, owner, _identity(info))
 
 
@@ -162,13 +122,10 @@ def _unchanged(target: Path, seen: _Seen) -> Callable[[], bool]:
 
 def _write(target: Path, text: str, seen: _Seen, shown_as: Path) -> None:
     owner = seen.owner
-    if owner is not None and owner[0] == _uid():
-        owner = None
-    elif owner is not None and _uid() not in (0, None):
-        raise OutputError(
-            f"{shown_as} belongs to another user (uid {owner[0]}); not replacing it",
-            fix="run as that user, or point --env-file at a file of your own",
-        )
+    if owner is not None:
+        check_owner(target, owner[0], shown_as)
+        if owner[0] == uid():
+            owner = None
     try:
         atomic.replace(target, text.encode("utf-8"), seen.mode, owner, _unchanged(target, seen))
     except OSError as exc:
@@ -177,14 +134,10 @@ def _write(target: Path, text: str, seen: _Seen, shown_as: Path) -> None:
         ) from exc
 
 
-def _uid() -> int | None:
-    """Our user ID; None where files have no POSIX owners, so any owner counts as ours."""
-    return os.geteuid() if hasattr(os, "geteuid") else None
-
-
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `folder` so that writers of files in it take turns."""
+def _locked(folder: Path, deadline: Deadline) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` so that writers of files in it take turns; give
+    up by the deadline, since anyone who can read the folder can hold a lock on it."""
     if fcntl is None:
         yield
         return
@@ -193,7 +146,13 @@ def _locked(folder: Path) -> Iterator[None]:
     except OSError as exc:
         raise OutputError(f"cannot open folder {folder}: {reason(exc)}") from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                step = f"the lock on folder {folder} (another process holds it)"
+                time.sleep(min(0.05, deadline.left(step)))
         yield
     finally:
         os.close(fd)

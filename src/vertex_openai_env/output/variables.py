@@ -18,6 +18,7 @@ QUOTA_HEADER = "x-goog-user-project"
 TAKEN = (API_KEY, BASE_URL, EXPIRES_AT, API_BASE, CUSTOM_HEADERS)
 _NAME = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 _TEMPLATE = r"(?:[A-Za-z0-9._@/:+-]|\{model\}){1,200}"
+_HEADER_LINE = r"[A-Za-z0-9!#%&*+.^_|~-]{1,128}:[^'\"\\$`\x00-\x1f\x7f]{0,4096}"
 
 
 class ModelVar(NamedTuple):
@@ -92,6 +93,8 @@ def custom_headers(environ: Mapping[str, str], quota_project: str | None) -> str
     quota project (as google-auth would send it); None when there is nothing to change."""
     existing = environ.get(CUSTOM_HEADERS)
     others = [line for line in (existing or "").split("\n") if line.strip() and not _ours(line)]
+    for line in others:
+        _check_header_line(line)
     if quota_project:
         # No space after the colon: the SDKs trim it anyway, and a value without blanks is
         # written bare in a .env, which docker's --env-file (quotes kept) reads right too.
@@ -99,6 +102,20 @@ def custom_headers(environ: Mapping[str, str], quota_project: str | None) -> str
     if existing is not None and any(_ours(line) for line in existing.split("\n")):
         return "\n".join(others)  # ours is stale: take it out, keep the rest
     return None
+
+
+def _check_header_line(line: str) -> None:
+    """Lines passed on from the environment are printed for a shell: only plain ones are.
+
+    A quote or a backslash means different things to different shells' quoting, so a line
+    holding one could run code if the output reached a shell other than the one detected.
+    """
+    if not re.fullmatch(_HEADER_LINE, line):
+        raise InputError(
+            f"${CUSTOM_HEADERS} holds a line the tool cannot pass on safely: {shown(line)} "
+            "(a header name, a colon, and a value without quotes, backslashes, $ or `)",
+            fix="fix that line, or leave the variable alone with --no-quota-header",
+        )
 
 
 def _ours(line: str) -> bool:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from ..errors import InputError, shown
+from ..errors import InputError, reason, shown
 
 ADC_FILE = "application_default_credentials.json"
+_MAX_BYTES = 1 << 20
 _CONFIG_NAME = r"[a-z][-a-z0-9]*"
 
 
@@ -58,13 +60,16 @@ def active_config(environ: Mapping[str, str]) -> GcloudConfig:
 
     parser = configparser.RawConfigParser()
     try:
-        with open(path, encoding="utf-8") as stream:
-            parser.read_file(stream)
-    except FileNotFoundError:
-        pass
+        parser.read_string(_read(path) or "", source=path)
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        if isinstance(exc, OSError):
+            why = reason(exc)
+        elif isinstance(exc, UnicodeDecodeError):
+            why = "it is not UTF-8 text"
+        else:
+            why = "it is not in gcloud's format (sections and key = value lines)"
         raise InputError(
-            f"cannot read gcloud configuration {path}: {type(exc).__name__}",
+            f"cannot read gcloud configuration {path}: {why}",
             fix=f"gcloud config configurations describe {name}",
         ) from exc
     properties = {
@@ -77,7 +82,19 @@ def active_config(environ: Mapping[str, str]) -> GcloudConfig:
 
 def _read_active_name(folder: str) -> str:
     try:
-        with open(os.path.join(folder, "active_config"), encoding="utf-8") as stream:
-            return stream.read().strip() or "default"
+        return (_read(os.path.join(folder, "active_config")) or "").strip() or "default"
     except (OSError, UnicodeDecodeError):
         return "default"
+
+
+def _read(path: str) -> str | None:
+    """A small regular file's text; None if there is none. Never waits: a FIFO or a device
+    put in gcloud's folder would otherwise hold every run."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        return stream.read(_MAX_BYTES).decode("utf-8")

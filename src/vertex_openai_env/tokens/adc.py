@@ -139,7 +139,14 @@ def _explained(exc: Exception, info: CredentialInfo, http: BoundedRequest) -> Ex
     if isinstance(exc, google.auth.exceptions.RefreshError):
         return refused(exc, info, http)
     # OverflowError: an expiry too far away for a datetime (`expires_in: 1e300`).
-    unreadable = (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, TypeError)
+    # RecursionError: JSON nested deeper than Python will parse.
+    unreadable = (
+        google.auth.exceptions.GoogleAuthError,
+        ValueError,
+        KeyError,
+        TypeError,
+        RecursionError,
+    )
     if isinstance(exc, (*unreadable, OverflowError)):
         return garbled(info, http, exc)
     return exc
@@ -147,8 +154,9 @@ def _explained(exc: Exception, info: CredentialInfo, http: BoundedRequest) -> Ex
 
 def _metadata_answers(http: BoundedRequest, environ: Mapping[str, str]) -> bool:
     brief = BoundedRequest(http.deadline, per_call=min(http.per_call, 1.0))
+    url = f"http://{metadata.probe_address(environ)}/"
     try:
-        response = brief(f"http://{metadata.probe_address(environ)}/", headers=metadata.FLAVOR)
+        response = http.deadline.run(lambda: url, lambda: brief(url, headers=metadata.FLAVOR))
     except google.auth.exceptions.TransportError:
         return False
     return bool(response.status == 200 and response.headers.get("metadata-flavor") == "Google")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from ..console import waiting
-from ..deadline import Deadline
+from ..deadline import Deadline, DeadlineError
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError
 from . import credentials_file, impersonation
 from .credentials_file import CredentialsFile
@@ -109,20 +110,20 @@ def _login_quota_project(
 
 
 def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tuple[str, str, int]:
-    left = deadline.left("gcloud")
+    deadline.left("gcloud")
     child = subprocess.Popen(
         args,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env={**environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"},
         start_new_session=True,
     )
     try:
         with waiting(lambda: "gcloud"):
-            out, err = child.communicate(timeout=left)
-    except subprocess.TimeoutExpired:
+            out, err = _outputs(child, deadline)
+            child.wait(timeout=deadline.left("gcloud"))  # its pipes closed: it is ending
+    except (DeadlineError, subprocess.TimeoutExpired):
         _kill_group(child)
         raise TokenSourceError(
             f"gcloud did not answer within {deadline.seconds:g}s (--timeout)",
@@ -135,12 +136,38 @@ def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tup
     return out, err, child.returncode
 
 
-def _kill_group(child: subprocess.Popen[str]) -> None:
+def _outputs(child: subprocess.Popen[bytes], deadline: Deadline) -> tuple[str, str]:
+    """What gcloud printed, read until gcloud exits (not until its pipes close: a helper
+    it started in a session of its own may hold them open for as long as it lives)."""
+    streams = [stream for stream in (child.stdout, child.stderr) if stream is not None]
+    read: dict[int, list[bytes]] = {stream.fileno(): [] for stream in streams}
+    with selectors.DefaultSelector() as selector:
+        for stream in streams:
+            os.set_blocking(stream.fileno(), False)
+            selector.register(stream.fileno(), selectors.EVENT_READ)
+        while selector.get_map():
+            exited = child.poll() is not None
+            for key, _ in selector.select(0 if exited else min(0.1, deadline.left("gcloud"))):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    read[key.fd].append(chunk)
+                else:
+                    selector.unregister(key.fd)
+            if exited:
+                break  # all it wrote before exiting has just been read
+    out, err = (b"".join(read[stream.fileno()]).decode("utf-8", "replace") for stream in streams)
+    return out, err
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
     if os.name == "posix":
         os.killpg(child.pid, signal.SIGKILL)
     else:  # pragma: no cover - Windows has no process groups of this kind
         child.kill()
-    child.communicate()
+    for stream in (child.stdout, child.stderr):
+        if stream is not None:
+            stream.close()  # what a helper in its own session holds is not ours to wait for
+    child.wait(timeout=5)
 
 
 def _parse_expiry(text: object) -> datetime | None:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 
 from ..deadline import Deadline
+from ..errors import VertexEnvError
 
 FLAVOR = {"Metadata-Flavor": "Google"}
 _GOOGLE_RUNTIMES = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE")
@@ -53,13 +54,18 @@ def account(environ: Mapping[str, str], deadline: Deadline) -> str | None:
 
     address = probe_address(environ)
     connection = http.client.HTTPConnection(address, timeout=min(1.0, deadline.left(address)))
-    try:
-        connection.request("GET", _EMAIL_PATH, headers=FLAVOR)
-        response = connection.getresponse()
-        body = response.read(512).decode("ascii", "replace").strip()
-        ok = response.status == 200 and response.getheader("Metadata-Flavor") == "Google"
-    except (OSError, http.client.HTTPException):
+
+    def ask() -> str | None:
+        try:
+            connection.request("GET", _EMAIL_PATH, headers=FLAVOR)
+            response = connection.getresponse()
+            body = response.read(512).decode("ascii", "replace").strip()
+            ok = response.status == 200 and response.getheader("Metadata-Flavor") == "Google"
+        finally:
+            connection.close()  # here: from the waiting thread, close would wait for the read
+        return body if ok and "@" in body else None
+
+    try:  # one second at most, however slowly the answer drips: it only keys the cache
+        return Deadline(min(1.0, deadline.left(address))).run(lambda: address, ask)
+    except (OSError, http.client.HTTPException, VertexEnvError):
         return None
-    finally:
-        connection.close()
-    return body if ok and "@" in body else None

@@ -18,6 +18,7 @@ from ..deadline import Deadline
 from ..settings.urls import HOST_PATTERN
 
 MAX_PAGES = 1000
+DEDICATED_DOMAIN = ".prediction.vertexai.goog"
 MAX_REPLY = 1 << 22
 
 
@@ -145,8 +146,13 @@ def endpoint(item: dict[str, Any]) -> Endpoint:
         id=str(item.get("name", "")).rsplit("/", 1)[-1],
         display_name=str(item.get("displayName", "")),
         deployed_models=models,
-        dedicated_dns=dns if dns and re.fullmatch(HOST_PATTERN, dns) else None,
+        dedicated_dns=dns if _dedicated_host(dns) else None,
     )
+
+
+def _dedicated_host(dns: str) -> bool:
+    """A dedicated endpoint's own name is Google's: the token goes to no other host."""
+    return bool(re.fullmatch(HOST_PATTERN, dns)) and dns.lower().endswith(DEDICATED_DOMAIN)
 
 
 def probe(client: Client, base_url: str, model: str | None) -> Reply:
@@ -160,6 +166,6 @@ def probe(client: Client, base_url: str, model: str | None) -> Reply:
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
         return {}
     return parsed if isinstance(parsed, dict) else {}

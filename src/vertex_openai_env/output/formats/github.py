@@ -68,31 +68,33 @@ def _path(environ: Mapping[str, str], name: str) -> str:
 
 
 def _append_all(writes: Mapping[str, str]) -> None:
-    """Append each text to its file; on a failure, cut the files already done back."""
-    done: list[tuple[str, int]] = []
+    """Append each text to its file; on a failure, cut every file touched back to its size,
+    the one whose append failed half-way included."""
+    touched: list[tuple[str, int]] = []
     try:
         for path, text in writes.items():
-            done.append((path, _append(path, text)))
+            _append(path, text, touched)
     except BaseException:
-        for path, size in done:
+        for path, size in touched:
             with contextlib.suppress(OSError):
                 os.truncate(path, size)
         raise
 
 
-def _append(path: str, text: str) -> int:
-    """Append `text` on a line of its own; return the file's size before."""
+def _append(path: str, text: str, touched: list[tuple[str, int]]) -> None:
+    """Append `text` on a line of its own, noting the file's size first in `touched`."""
     try:
         with open(path, "ab+") as stream:
             size = stream.seek(0, os.SEEK_END)
+            touched.append((path, size))
             if size:
                 stream.seek(size - 1)
                 if stream.read(1) != b"\n":
                     text = "\n" + text
             stream.write(text.encode("utf-8"))
+            stream.flush()
     except OSError as exc:
         raise OutputError(f"cannot append to {path}: {reason(exc)}") from exc
-    return size
 
 
 FORMAT = Format("github", _render)
