@@ -17,6 +17,7 @@ from .commands.completion import completion
 from .commands.endpoints import endpoints
 from .commands.exec_ import exec_
 from .commands.hook import hook
+from .commands.serve import serve
 from .console import PROG
 from .errors import FAILURE_EXIT, VertexEnvError
 
@@ -86,3 +87,4 @@ main.add_command(hook)
 main.add_command(endpoints)
 main.add_command(check)
 main.add_command(completion)
+main.add_command(serve)
