@@ -1,25 +1,29 @@
-"""`serve` as users run it: real processes, signals and exit statuses."""
+"""`serve` and `exec --serve` as users run them: real processes, signals and exit statuses."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import cli_env, invoke
+from tests.conftest import cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
 
+# npm's own cache, found before the tests move HOME: packages download once per machine.
+NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
 HI = [{"role": "user", "content": "hi"}]
 
 
@@ -154,7 +158,7 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
     assert values["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
 
 
-@pytest.mark.parametrize("command", [["serve"]])
+@pytest.mark.parametrize("command", [["serve"], ["exec", "--serve", "--", "true"]])
 def test_without_aiohttp_it_says_what_to_install(
     command: list[str], google: FakeGoogle, service_account: Path
 ) -> None:
@@ -197,3 +201,157 @@ def test_the_exporter_does_not_load_aiohttp(
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1] == "[]"
     assert google.count("/token") == 1
+
+
+# --- exec --serve -------------------------------------------------------------------------
+
+CHILD = """
+import json, os
+from openai import OpenAI
+messages = [{"role": "user", "content": "hi"}]
+reply = OpenAI().chat.completions.create(model=os.environ["OPENAI_MODEL"], messages=messages)
+print(json.dumps({"env": dict(os.environ), "reply": reply.choices[0].message.content}))
+"""
+
+
+def exec_serve(
+    *command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", *command],
+        capture_output=True, text=True, env=env or cli_env(), timeout=60,
+    )  # fmt: skip
+
+
+def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    token = exported(invoke(*target(google)).stdout)["OPENAI_API_KEY"]  # the gateway's, cached
+    env = {
+        **cli_env(),
+        "OPENAI_API_KEY": token,  # a stale export must not reach the child either
+        "MY_COPY": f"Bearer {token}",
+        "OPENAI_API_BASE": "https://stale.example/v1",
+        "VERTEX_OPENAI_ENV_PROJECT": "my-proj",
+        "VERTEX_OPENAI_ENV_LOCATION": "us-central1",
+        "VERTEX_OPENAI_ENV_MODEL": "gemini-2.5-flash",
+        "VERTEX_OPENAI_ENV_API_ENDPOINT": google.url,
+    }
+    result = exec_serve(sys.executable, "-c", CHILD, env=env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["reply"] == "Hello from google/gemini-2.5-flash in my-proj/us-central1"
+    child_env = seen["env"]
+    assert not shows_a_google_token(google, json.dumps(child_env))
+    assert "MY_COPY" not in child_env
+    assert "OPENAI_API_BASE" not in child_env
+    assert child_env["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
+    (chat,) = google.chats
+    assert chat.bearer == token
+    assert result.stderr == ""  # requests are said only with --verbose: the child owns the terminal
+
+
+def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:
+    result = exec_serve("sh", "-c", "exit 7", env={**cli_env(), **variables(google)})
+    assert result.returncode == 7
+
+
+def test_a_child_killed_by_a_signal_kills_the_tool_alike(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    result = exec_serve("sh", "-c", "kill -TERM $$", env={**cli_env(), **variables(google)})
+    assert result.returncode == -signal.SIGTERM
+
+
+def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
+    child = textwrap.dedent("""
+        import signal, sys, time
+        signal.signal(signal.SIGTERM, lambda *_: (print("child got SIGTERM", flush=True), sys.exit(3)))
+        print("ready", flush=True)
+        time.sleep(30)
+    """)
+    process = subprocess.Popen(
+        ["vertex-openai-env", "-v", "exec", "--serve", "--", sys.executable, "-c", child],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**cli_env(), **variables(google)},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert out == "child got SIGTERM\n"
+    assert process.returncode == 3
+    assert "stopped after" in err  # with --verbose, the gateway's summary
+
+
+def test_a_missing_command_is_127(google: FakeGoogle, service_account: Path) -> None:
+    result = exec_serve("no-such-command-here", env={**cli_env(), **variables(google)})
+    assert result.returncode == 127
+    assert "command not found: no-such-command-here" in result.stderr
+
+
+def variables(google: FakeGoogle) -> dict[str, str]:
+    """The settings as environment variables, so that `exec --serve` needs no flags."""
+    return {
+        "VERTEX_OPENAI_ENV_PROJECT": "my-proj",
+        "VERTEX_OPENAI_ENV_LOCATION": "us-central1",
+        "VERTEX_OPENAI_ENV_MODEL": "gemini-2.5-flash",
+        "VERTEX_OPENAI_ENV_API_ENDPOINT": google.url,
+    }
+
+
+# --- another language ---------------------------------------------------------------------
+
+NODE_CLIENT = """
+import OpenAI from "openai";
+const client = new OpenAI();  // OPENAI_BASE_URL and OPENAI_API_KEY, from the gateway
+const models = await client.models.list();
+const reply = await client.chat.completions.create({
+  model: process.env.OPENAI_MODEL, messages: [{ role: "user", content: "hi" }],
+});
+const arrivals = [];
+let streamed = "";
+const stream = await client.chat.completions.create({
+  model: process.env.OPENAI_MODEL, messages: [{ role: "user", content: "hi" }], stream: true,
+});
+for await (const chunk of stream) {
+  arrivals.push(Date.now());
+  streamed += chunk.choices[0]?.delta?.content ?? "";
+}
+console.log(JSON.stringify({
+  models: models.data.map((model) => model.id),
+  reply: reply.choices[0].message.content,
+  streamed: streamed.trim(),
+  spread: arrivals[arrivals.length - 1] - arrivals[0],
+  chunks: arrivals.length,
+}));
+"""
+
+
+def test_openai_node_works_through_exec_serve(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    node, npm = require("node"), require("npm")
+    folder = tmp_path / "node-client"
+    folder.mkdir()
+    (folder / "package.json").write_text('{"type": "module", "private": true}')
+    install = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "openai"],
+        cwd=folder, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NPM_CONFIG_CACHE": NPM_CACHE},
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    (folder / "client.mjs").write_text(NODE_CLIENT)
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", node, str(folder / "client.mjs")],
+        capture_output=True, text=True, env={**cli_env(), **variables(google)}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    hello = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
+    assert seen["models"] == ["google/gemini-2.5-flash"]
+    assert seen["reply"] == seen["streamed"] == hello
+    assert seen["chunks"] == google.stream_chunks
+    assert seen["spread"] >= 0.7 * 1000 * google.stream_gap * (google.stream_chunks - 1)
+    assert len(google.chats) == 2
+    assert all(google.valid(chat.bearer) for chat in google.chats)

@@ -1,4 +1,4 @@
-"""`serve`: a local gateway whose key never expires.
+"""`serve`, and `exec --serve`: a local gateway whose key never expires.
 
 aiohttp is imported only once a gateway is really started, so that the exporter's own
 start-up (`--help`, a cache hit) does not pay for it.
@@ -71,6 +71,7 @@ def serve(
 
     \b
       vertex-openai-env serve --model gemini-2.5-flash --env-file gateway.env
+      vertex-openai-env --model gemini-2.5-flash exec --serve -- aider
     """
     merged = options.merged(ctx)
     the_job = job.build(merged, os.environ)
@@ -92,6 +93,24 @@ def serve(
     fmt = None if out.env_file else out.format or detect_format(the_job.verbose)
     asyncio.run(server.serve(gateway, _announcer(gateway, fmt, out.env_file)))
     console.say(gateway.tally.summary())
+
+
+def through_gateway(the_job: job.Job, command: list[str]) -> int:
+    """`exec --serve`: run `command` against a gateway; its exit status (see `exit_like`).
+
+    Each request is said on stderr only with --verbose: the command may own the terminal.
+    """
+    from ..gateway import require_aiohttp
+
+    require_aiohttp()
+    from ..gateway import child, key, server
+
+    settings = server.Settings(key.new_key(), log_requests=the_job.verbose)
+    gateway = _gateway(the_job, settings)
+    status = asyncio.run(child.run_child(gateway, command, os.environ))
+    if the_job.verbose:
+        console.say(gateway.tally.summary())
+    return child.exit_like(status)
 
 
 def _gateway(the_job: job.Job, settings: Settings) -> Gateway:

@@ -10,6 +10,7 @@ only here, on the `serve` path: the exporter's own start-up does not load it.
     upstream   forwarding to Vertex AI: streaming both ways, one retry after a 401
     app        the aiohttp application: the key check, /v1/models, one line per request
     server     listening, announcing the client's variables, stopping gracefully
+    child      `exec --serve`: a command run against the gateway, signals passed on
 """
 
 from __future__ import annotations
