@@ -359,3 +359,34 @@ def test_a_large_answer_comes_back_whole(gateway: InProcess, google: FakeGoogle)
     status, _, body = raw(gateway, "POST", "/v1/chat/completions", b"{}")
     assert status == 200
     assert json.loads(body) == big
+
+
+def test_an_error_sent_in_chunks_comes_back_whole_and_is_explained(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    parts = [b'{"error": {"code": 503, ', b'"message": "busy", "status": "UNAVAILABLE"}}']
+    google.fail_next(CHAT, lambda call: (503, {"content-type": "application/json"}, iter(parts)))
+    status, headers, body = raw(gateway, "POST", "/v1/chat/completions", b"{}")
+    assert status == 503
+    assert body == b"".join(parts)
+    assert headers["transfer-encoding"] == "chunked"
+    assert any("Vertex AI failed with HTTP 503" in line for line in gateway.said)
+
+
+def test_a_small_answer_that_breaks_off_is_a_502(gateway: InProcess, google: FakeGoogle) -> None:
+    cut = {"content-length": "100", "connection": "close"}
+    google.fail_next(CHAT, lambda call: (200, cut, b'{"partial": '))
+    status, _, body = raw(gateway, "POST", "/v1/chat/completions", b"{}")
+    assert status == 502
+    assert json.loads(body)["error"]["code"] == "upstream_unreachable"
+    assert any("broke off" in line for line in gateway.said)
+
+
+def test_a_large_answer_that_breaks_off_is_not_passed_as_whole(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    cut = {"content-length": str(upstream.WHOLE_LIMIT * 4), "connection": "close"}
+    google.fail_next(CHAT, lambda call: (200, cut, b"x" * upstream.WHOLE_LIMIT * 2))
+    with pytest.raises(http.client.IncompleteRead):
+        raw(gateway, "POST", "/v1/chat/completions", b"{}")
+    assert any("broke off" in line for line in gateway.said)

@@ -27,6 +27,7 @@ from .keeper import TokenKeeper, Unavailable
 
 REPLAY_LIMIT = 10 << 20  # Vertex AI's own limit on a request
 DIAGNOSIS_LIMIT = 1 << 20  # an error body read whole, to explain it
+WHOLE_LIMIT = 1 << 16  # a reply this small arrives at once: it goes back in one write
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
 _HOP = frozenset(
     ("connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
@@ -115,16 +116,27 @@ class Upstream:
     async def _relay(
         self, request: web.Request, answer: aiohttp.ClientResponse, started: float, url: str
     ) -> web.StreamResponse:
-        """The answer to the client as it arrives; an error is read whole first, to explain it."""
-        first = b""
-        if answer.status >= 400:
-            first = await _read_up_to(answer, DIAGNOSIS_LIMIT)
-            self._diagnose(Reply(answer.status, _json(first), time.monotonic() - started), url)
-        response = web.StreamResponse(
-            status=answer.status, reason=answer.reason, headers=_returned(answer.headers)
-        )
-        await response.prepare(request)
+        """The answer to the client: a small one whole (one write, not two), any other as it
+        arrives; an error is read whole first, to explain it."""
+        headers = _returned(answer.headers)
+        length = answer.content_length
         try:
+            if length is not None and length <= WHOLE_LIMIT:
+                body = await answer.read()
+                self._explain_failure(answer, body, started, url)
+                del headers["Content-Length"]  # aiohttp counts the body itself
+                return web.Response(
+                    status=answer.status, reason=answer.reason, headers=headers, body=body
+                )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            return self._broken_off(exc)
+        response = web.StreamResponse(status=answer.status, reason=answer.reason, headers=headers)
+        try:
+            first = b""
+            if answer.status >= 400:
+                first = await _read_up_to(answer, DIAGNOSIS_LIMIT)
+                self._explain_failure(answer, first, started, url)
+            await response.prepare(request)
             if first:
                 await response.write(first)
             async for chunk in answer.content.iter_any():
@@ -133,10 +145,22 @@ class Upstream:
         except ConnectionResetError:
             pass  # the client went away: nothing left to tell it
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            self._explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
+            if not response.prepared:
+                return self._broken_off(exc)
+            self._broken_off(exc)
             if request.transport is not None:
                 request.transport.close()  # a clean end would pass the cut answer as whole
         return response
+
+    def _broken_off(self, exc: Exception) -> web.Response:
+        self._explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
+        return refusals.unreachable(reason(exc))
+
+    def _explain_failure(
+        self, answer: aiohttp.ClientResponse, body: bytes, started: float, url: str
+    ) -> None:
+        if answer.status >= 400:
+            self._diagnose(Reply(answer.status, _json(body), time.monotonic() - started), url)
 
     def _diagnose(self, reply: Reply, url: str) -> None:
         problem: VertexEnvError = explain(reply, self._context(url))
@@ -167,11 +191,12 @@ def tail_of(raw_path: str) -> str | None:
 
 
 def _forwarded(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
-    named = {name.strip().lower() for name in headers.get("connection", "").split(",")}
+    dropped = _NOT_FORWARDED
+    if "connection" in headers:  # it may name more hop-by-hop headers
+        named = ",".join(headers.getall("connection")).split(",")
+        dropped = dropped.union(name.strip().lower() for name in named)
     return CIMultiDict(
-        (name, value)
-        for name, value in headers.items()
-        if name.lower() not in _NOT_FORWARDED and name.lower() not in named
+        [(name, value) for name, value in headers.items() if name.lower() not in dropped]
     )
 
 
