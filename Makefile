@@ -22,9 +22,11 @@ test: lint
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo
 
-# Timings as ratios against gcloud and `python -c pass` in the same run (needs gcloud).
+# Timings as ratios against gcloud and `python -c pass` in the same run (needs gcloud);
+# then the gateway against going direct and a reference proxy (needs wrk).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_gateway
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)
