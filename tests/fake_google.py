@@ -52,6 +52,7 @@ class Call:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    received: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def json(self) -> Json:
         return dict(json.loads(self.body))

@@ -10,6 +10,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -269,22 +270,39 @@ def test_a_body_too_big_to_replay_streams_on_and_a_401_comes_back(
     assert call.headers.get("transfer-encoding") == "chunked"
 
 
-def test_tokens_that_expire_every_few_seconds_never_stall_a_request(
+def test_tokens_that_expire_every_few_seconds_are_renewed_ahead_of_requests(
     google: FakeGoogle, service_account: Path
 ) -> None:
-    google.token_lifetime = 2
+    google.token_lifetime = 3
     with in_process(google, *MODEL) as gateway:
         client = gateway.client(max_retries=0)
         slowest = 0.0
-        until = time.monotonic() + 5  # two and a half lifetimes
+        until = time.monotonic() + 7  # more than two lifetimes
         while time.monotonic() < until:
             started = time.monotonic()
             client.chat.completions.create(model="m", messages=HI)
             slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.05)
-    bearers = {chat.bearer for chat in google.chats}
-    assert len(bearers) >= 3
+    assert len({chat.bearer for chat in google.chats}) >= 4
+    # Renewed in the background with a third of its life left, not when a request needs it.
+    left = [
+        (google.issued[str(chat.bearer)] - chat.received).total_seconds() for chat in google.chats
+    ]
+    assert min(left) > 1.5
     assert slowest < 0.5
+
+
+def test_concurrent_401s_share_one_refresh(gateway: InProcess, google: FakeGoogle) -> None:
+    google.fail_next(CHAT, *[vertex_error("unauthenticated")] * 6)
+    tokens_before = google.count("/token")
+    client = gateway.client(max_retries=0)
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(
+            pool.map(lambda _: client.chat.completions.create(model="m", messages=HI), range(6))
+        )
+    assert len(replies) == 6
+    assert google.count(CHAT) == 12
+    assert google.count("/token") == tokens_before + 1
 
 
 def test_a_failing_refresh_keeps_the_old_token_while_it_lasts_then_503(
