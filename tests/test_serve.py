@@ -371,6 +371,15 @@ def test_redirects_are_not_followed(gateway: InProcess, google: FakeGoogle) -> N
     assert google.count(CHAT) == 1
 
 
+def test_the_answers_hop_by_hop_headers_stay_behind(gateway: InProcess, google: FakeGoogle) -> None:
+    hop = {"content-type": "application/json", "connection": "close", "keep-alive": "timeout=1"}
+    google.fail_next(CHAT, lambda call: (200, hop, b"{}"))
+    status, headers, body = raw(gateway, "POST", "/v1/chat/completions", b"{}")
+    assert (status, body) == (200, b"{}")
+    assert "keep-alive" not in headers
+    assert headers.get("connection") != "close"
+
+
 def test_a_large_answer_comes_back_whole(gateway: InProcess, google: FakeGoogle) -> None:
     big = {"data": "y" * 3_000_000}
     google.fail_next(CHAT, lambda call: json_reply(200, big))

@@ -127,8 +127,11 @@ def test_a_key_file_keeps_the_key_across_starts(
     assert keys[0] == keys[1] == path.read_text().strip()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     path.chmod(0o644)
-    result = invoke("serve", *target(google), "--key-file", str(path))
-    assert result.exit_code == 1
+    result = subprocess.run(
+        ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
+        capture_output=True, text=True, env=cli_env(), timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 1
     assert f"the key file {path} is open to others (mode 0644)" in result.stderr
 
 

@@ -183,9 +183,9 @@ def tail_of(raw_path: str) -> str | None:
     tail = path[len("/v1/") :]
     for segment in tail.split("/"):
         lowered = segment.lower()
-        if segment in (".", "..") or "%2f" in lowered or "%5c" in lowered or "\\" in segment:
+        if lowered.replace("%2e", ".") in (".", "..") or "\\" in segment:
             return None
-        if lowered.replace("%2e", ".") in (".", ".."):
+        if "%2f" in lowered or "%5c" in lowered:
             return None
     return f"{tail}?{query}" if query else tail
 
