@@ -52,7 +52,9 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
     assert out == ""
     assert re.search(r"^vertex-openai-env: POST /v1/chat/completions 200 [0-9]+ms$", err, re.M)
     assert (
-        err.rstrip().splitlines()[-1].endswith("stopped after 0s: 1 requests, 0 answered an error")
+        err.rstrip()
+        .splitlines()[-1]
+        .endswith("stopped after 0s: 1 request, 0 answered with an error")
     )
     assert google.issued
     assert not shows_a_google_token(google, err + json.dumps(served.variables))
@@ -118,7 +120,7 @@ def test_a_bind_that_is_no_ip_address_is_refused(bind: str) -> None:
 def test_a_key_file_keeps_the_key_across_starts(
     google: FakeGoogle, service_account: Path, tmp_path: Path
 ) -> None:
-    path = tmp_path / "gateway.key"
+    path = tmp_path / "config" / "gateway.key"  # a folder made on the way
     keys = []
     for _ in range(2):
         with serving(*target(google), "--key-file", str(path)) as served:
@@ -126,6 +128,7 @@ def test_a_key_file_keeps_the_key_across_starts(
             served.stop()
     assert keys[0] == keys[1] == path.read_text().strip()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     path.chmod(0o644)
     result = subprocess.run(
         ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],

@@ -34,7 +34,8 @@ class Tally:
 
     def summary(self) -> str:
         uptime = spoken(int(time.monotonic() - self.started))
-        return f"stopped after {uptime}: {self.requests} requests, {self.errors} answered an error"
+        requests = f"{self.requests} request{'' if self.requests == 1 else 's'}"
+        return f"stopped after {uptime}: {requests}, {self.errors} answered with an error"
 
 
 def application(

@@ -1,7 +1,8 @@
 """The key clients use with the gateway: random, never a Google token, compared in constant time.
 
 A new key at every start, unless `--key-file` names a file to keep it in: an existing file
-is read (it must be private to its owner), a missing one is created 0600 with a new key.
+is read (it must be private to its owner), a missing one is created 0600 with a new key
+(and its folder 0700, if that is missing too).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def from_file(path: Path) -> str:
     except FileNotFoundError:
         key = new_key()
         try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             atomic.replace(path, (key + "\n").encode())
         except OSError as exc:
             raise VertexEnvError(f"cannot write the key file {path}: {reason(exc)}") from exc
