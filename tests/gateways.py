@@ -51,7 +51,8 @@ class InProcess:
 def in_process(
     google: FakeGoogle, *args: str, api_endpoint: str | None = None, **settings: Any
 ) -> Iterator[InProcess]:
-    """A gateway for `args` (the command line's job options) forwarding to `google`."""
+    """A gateway for `args` (the command line's job options) forwarding to `google`; when the
+    block ends, nothing it said may hold a token `google` issued."""
     argv = [*PLACE, "--api-endpoint", api_endpoint or google.url, *args]
     context = main.make_context("vertex-openai-env", argv)
     exports = prepare(job.build(context.params, os.environ), os.environ)
@@ -68,6 +69,8 @@ def in_process(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+    leaked = [line for line in said for token in google.issued if token in line]
+    assert not leaked, "the gateway said a Google token"
 
 
 class Served:
