@@ -19,7 +19,7 @@ import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 from tests.conftest import closed_port
-from tests.fake_google import FakeGoogle, json_reply, status_reply, vertex_error
+from tests.fake_google import Call, FakeGoogle, Reply, json_reply, status_reply, vertex_error
 from tests.gateways import CHAT, MODEL, ROOT, InProcess, in_process
 from vertex_openai_env.gateway import upstream
 
@@ -293,7 +293,13 @@ def test_tokens_that_expire_every_few_seconds_are_renewed_ahead_of_requests(
 
 
 def test_concurrent_401s_share_one_refresh(gateway: InProcess, google: FakeGoogle) -> None:
-    google.fail_next(CHAT, *[vertex_error("unauthenticated")] * 6)
+    refuse = vertex_error("unauthenticated")
+
+    def slowly(call: Call) -> Reply:
+        time.sleep(0.2)  # all six are refused together, before any retry arrives
+        return refuse(call)
+
+    google.fail_next(CHAT, *[slowly] * 6)
     tokens_before = google.count("/token")
     client = gateway.client(max_retries=0)
     with ThreadPoolExecutor(6) as pool:
