@@ -188,7 +188,7 @@ def test_without_aiohttp_it_says_what_to_install(
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--project", "my-proj", "--model", "m"]])
-def test_the_exporter_does_not_load_aiohttp(
+def test_the_exporter_loads_neither_aiohttp_nor_asyncio(
     args: list[str], google: FakeGoogle, service_account: Path
 ) -> None:
     invoke("--project", "my-proj", "--model", "m")  # fills the cache: the next run is a hit
@@ -198,7 +198,7 @@ def test_the_exporter_does_not_load_aiohttp(
         "from vertex_openai_env.launch import main\n"
         "try: main()\n"
         "except SystemExit: pass\n"
-        "print([m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'yarl', 'multidict')],"
+        "print([m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'asyncio', 'yarl')],"
         " file=sys.stderr)\n"
     )
     result = subprocess.run(

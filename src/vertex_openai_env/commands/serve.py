@@ -1,12 +1,11 @@
 """`serve`, and `exec --serve`: a local gateway whose key never expires.
 
-aiohttp is imported only once a gateway is really started, so that the exporter's own
-start-up (`--help`, a cache hit) does not pay for it.
+aiohttp, and asyncio with it, are imported only once a gateway is really started, so that
+the exporter's own start-up (`--help`, a cache hit) does not pay for them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -91,6 +90,8 @@ def serve(
     settings = server.Settings(local_key, listen, port, upstream_timeout)
     gateway = _gateway(the_job, settings)
     fmt = None if out.env_file else out.format or detect_format(the_job.verbose)
+    import asyncio
+
     asyncio.run(server.serve(gateway, _announcer(gateway, fmt, out.env_file)))
     console.say(gateway.tally.summary())
 
@@ -107,6 +108,8 @@ def through_gateway(the_job: job.Job, command: list[str]) -> int:
 
     settings = server.Settings(key.new_key(), log_requests=the_job.verbose)
     gateway = _gateway(the_job, settings)
+    import asyncio
+
     status = asyncio.run(child.run_child(gateway, command, os.environ))
     if the_job.verbose:
         console.say(gateway.tally.summary())
