@@ -109,12 +109,17 @@ def start_serve(*args: str, env: dict[str, str] | None = None) -> Served:
         while line != "}\n":  # the end of the JSON document
             line = process.stdout.readline()
             if not line:
-                process.kill()
-                raise AssertionError(f"serve printed no variables: {process.communicate()[1]}")
+                raise AssertionError("serve printed no variables")
             text += line
+        return Served(process, json.loads(text)["env"])
+    except BaseException as exc:
+        process.kill()  # no gateway outlives a test that could not start it
+        _, err = process.communicate()
+        if isinstance(exc, Exception):
+            raise AssertionError(f"serve did not start: {err}") from exc
+        raise
     finally:
         watchdog.cancel()
-    return Served(process, json.loads(text)["env"])
 
 
 @contextmanager
