@@ -45,9 +45,11 @@ test-clients: lint $(CLIENTS_STAMP) $(AIDER_VENV)/.installed
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo
 
-# Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs gcloud).
+# Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
+# gcloud); then the gateway against going direct and a reference proxy (needs wrk).
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench_gateway
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)

@@ -12,9 +12,11 @@ import contextlib
 import json
 import re
 import secrets
+import socket
+import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 Json = dict[str, Any]
-Reply = tuple[int, dict[str, str], bytes]
+# A body of bytes goes out with a content-length; an iterable, chunk by chunk as it yields.
+Reply = tuple[int, dict[str, str], bytes | Iterable[bytes]]
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 DRIP = "x-fake-drip"  # a reply header the fake consumes: seconds between body bytes
@@ -50,6 +53,7 @@ class Call:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    received: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def json(self) -> Json:
         return dict(json.loads(self.body))
@@ -79,6 +83,8 @@ class FakeGoogle:
     iam_denied: set[str] = field(default_factory=set)
     next_tokens: list[str] = field(default_factory=list)
     endpoints: dict[str, list[Json]] = field(default_factory=dict)
+    stream_chunks: int = 5  # a `"stream": true` chat answers in this many SSE events...
+    stream_gap: float = 0.1  # ...this many seconds apart
     _server: ThreadingHTTPServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -89,6 +95,11 @@ class FakeGoogle:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                # Without it a reply written in two parts waits for a delayed ACK (40 ms).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_GET(self) -> None:
                 fake._handle(self)
@@ -249,6 +260,14 @@ class FakeGoogle:
             self._chat,
         )
         yield (
+            "POST",
+            re.compile(
+                r"/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+                r"/endpoints/(?P<endpoint>[^/]+)/embeddings"
+            ),
+            self._embeddings,
+        )
+        yield (
             "GET",
             re.compile(r"/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/endpoints"),
             self._list_endpoints,
@@ -264,30 +283,38 @@ class FakeGoogle:
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
-        length = int(handler.headers.get("content-length") or 0)
         call = Call(
             method=handler.command,
             path=parts.path,
             query=parse_qs(parts.query),
             headers={key.lower(): value for key, value in handler.headers.items()},
-            body=handler.rfile.read(length),
+            body=_read_body(handler),
         )
         self.calls.append(call)
         reply = self._fault(call) or self._route(call)
         status, headers, body = reply
         pause = float(headers.pop(DRIP, "0"))
         handler.send_response(status)
-        for key, value in {"content-length": str(len(body)), **headers}.items():
+        if isinstance(body, bytes):
+            headers = {"content-length": str(len(body)), **headers}
+        else:
+            headers = {"transfer-encoding": "chunked", **headers}
+        for key, value in headers.items():
             handler.send_header(key, value)
         handler.end_headers()
-        if not pause:
+        if isinstance(body, bytes) and not pause:
             handler.wfile.write(body)
             return
-        for byte in body:  # a server that answers one byte at a time
-            if self._stop.wait(pause):
-                return
-            handler.wfile.write(bytes([byte]))
-            handler.wfile.flush()
+        if isinstance(body, bytes):
+            for byte in body:  # a server that answers one byte at a time
+                if self._stop.wait(pause):
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            return
+        for chunk in body:
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        handler.wfile.write(b"0\r\n\r\n")
 
     def _fault(self, call: Call) -> Reply | None:
         pending = self.faults.get(call.path)
@@ -389,8 +416,12 @@ class FakeGoogle:
         if not self.valid(call.bearer):
             return json_reply(401, {"error": {"code": 401, "message": "invalid token"}})
         self.chats.append(call)
-        model = call.json().get("model", "")
+        request = call.json()
+        model = request.get("model", "")
         text = f"Hello from {model or endpoint} in {project}/{location}"
+        if request.get("stream"):
+            headers = {"content-type": "text/event-stream", "cache-control": "no-cache"}
+            return 200, headers, self._events(model, text)
         return json_reply(
             200,
             {
@@ -407,6 +438,53 @@ class FakeGoogle:
                 ],
                 "usage": {"prompt_tokens": 3, "completion_tokens": 7, "total_tokens": 10},
             },
+        )
+
+    def _events(self, model: str, text: str) -> Iterator[bytes]:
+        """The answer as `chat.completion.chunk` events, `stream_gap` seconds apart."""
+        words = text.split(" ")
+        size = -(-len(words) // self.stream_chunks)
+        pieces = [" ".join(words[i : i + size]) + " " for i in range(0, len(words), size)]
+        for index, piece in enumerate(pieces):
+            if index:
+                time.sleep(self.stream_gap)
+            last = index == len(pieces) - 1
+            chunk = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": piece},
+                        "finish_reason": "stop" if last else None,
+                    }
+                ],
+            }
+            yield b"data: " + json.dumps(chunk).encode() + b"\n\n"
+        yield b"data: [DONE]\n\n"
+
+    def _embeddings(
+        self, call: Call, version: str, project: str, location: str, endpoint: str
+    ) -> Reply:
+        if not self.valid(call.bearer):
+            return json_reply(401, {"error": {"code": 401, "message": "invalid token"}})
+        request = call.json()
+        texts = request["input"] if isinstance(request["input"], list) else [request["input"]]
+        data = []
+        for index, text in enumerate(texts):
+            vector = [float(len(text)), 0.5, -1.0]  # what a test can predict
+            if request.get("encoding_format") == "base64":
+                packed = struct.pack(f"<{len(vector)}f", *vector)
+                data.append({"object": "embedding", "index": index,
+                             "embedding": base64.b64encode(packed).decode()})  # fmt: skip
+            else:
+                data.append({"object": "embedding", "index": index, "embedding": vector})
+        tokens = sum(len(text.split()) for text in texts)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return json_reply(
+            200, {"object": "list", "data": data, "model": request.get("model"), "usage": usage}
         )
 
     def _list_endpoints(self, call: Call, project: str, location: str) -> Reply:
@@ -483,6 +561,18 @@ def status_reply(
 ) -> Callable[[Call], Reply]:
     """A fault: answer with this status and body."""
     return lambda call: (status, {"content-type": content_type}, body)
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    if handler.headers.get("transfer-encoding", "").lower() != "chunked":
+        return handler.rfile.read(int(handler.headers.get("content-length") or 0))
+    chunks = []
+    while size := int(handler.rfile.readline().split(b";")[0], 16):
+        chunks.append(handler.rfile.read(size))
+        handler.rfile.readline()
+    while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+        pass  # trailers
+    return b"".join(chunks)
 
 
 def _unb64(text: str) -> bytes:

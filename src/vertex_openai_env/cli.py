@@ -24,6 +24,7 @@ COMMANDS = {
     "endpoints": "endpoints:endpoints",
     "check": "check:check",
     "completion": "completion:completion",
+    "serve": "serve:serve",
 }
 
 

@@ -18,15 +18,27 @@ from .help import Command
 
 @click.command("exec", cls=Command, context_settings={"allow_interspersed_args": False})
 @options.JOB
+@click.option(
+    "--serve",
+    "through_gateway",
+    is_flag=True,
+    help="Give COMMAND a local gateway (see `serve`) for its lifetime, never the Google token.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
-def exec_(ctx: click.Context, /, command: tuple[str, ...], **_: Any) -> None:
+def exec_(ctx: click.Context, /, command: tuple[str, ...], through_gateway: bool, **_: Any) -> None:
     """Run COMMAND with the variables set; its exit status and signals are its own.
 
     \b
       vertex-openai-env --model gemini-2.5-flash exec -- python app.py
+      vertex-openai-env --model gemini-2.5-flash exec --serve -- aider
     """
-    exports = prepared(job.build(options.merged(ctx), os.environ))
+    the_job = job.build(options.merged(ctx), os.environ)
+    if through_gateway:
+        from .serve import through_gateway as run
+
+        ctx.exit(run(the_job, list(command)))
+    exports = prepared(the_job)
     runner.run(list(command), child_environment(os.environ, exports.variables))
 
 

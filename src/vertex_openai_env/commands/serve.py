@@ -1,0 +1,147 @@
+"""`serve`, and `exec --serve`: a local gateway whose key never expires.
+
+aiohttp, and asyncio with it, are imported only once a gateway is really started, so that
+the exporter's own start-up (`--help`, a cache hit) does not pay for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from .. import console, job
+from ..output.variables import API_KEY
+from . import options
+from .export import detect_format, prepared
+from .help import Command
+
+if TYPE_CHECKING:
+    from ..gateway.server import Gateway, Settings
+
+
+@click.command(cls=Command)
+@options.JOB
+@options.group(options.fmt, options.env_file)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port to listen on.  [default: a free one]",
+)
+@click.option(
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on; any but loopback lets others reach the gateway.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Keep the local key in this file (made 0600 if missing) and reuse it.",
+)
+@click.option(
+    "--upstream-timeout",
+    type=click.FloatRange(min=0.1),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Answer 504 when Vertex AI sends nothing for this long.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    /,
+    port: int,
+    bind: str,
+    key_file: Path | None,
+    upstream_timeout: float,
+    **_: Any,
+) -> None:
+    """Run a local OpenAI-compatible gateway to Vertex AI whose key never expires.
+
+    Prints OPENAI_BASE_URL (http://127.0.0.1:PORT/v1) and a local OPENAI_API_KEY once
+    it listens, then forwards each request with a fresh Google token until stopped.
+
+    \b
+      vertex-openai-env serve --model gemini-2.5-flash --env-file gateway.env
+      vertex-openai-env --model gemini-2.5-flash exec --serve -- aider
+    """
+    merged = options.merged(ctx)
+    the_job = job.build(merged, os.environ)
+    out = job.output(merged)
+    from ..gateway import address, require_aiohttp
+
+    listen = address.checked_bind(bind)
+    require_aiohttp()
+    from ..gateway import key, server
+
+    local_key = key.from_file(key_file) if key_file else key.new_key()
+    if address.exposed(listen):
+        console.say(
+            f"warning: listening on {listen}, not on loopback: whoever can reach it and "
+            "holds the key uses your Google credentials"
+        )
+    settings = server.Settings(local_key, listen, port, upstream_timeout)
+    gateway = _gateway(the_job, settings)
+    fmt = None if out.env_file else out.format or detect_format(the_job.verbose)
+    import asyncio
+
+    asyncio.run(server.serve(gateway, _announcer(gateway, fmt, out.env_file)))
+    console.say(gateway.tally.summary())
+
+
+def through_gateway(the_job: job.Job, command: list[str]) -> int:
+    """`exec --serve`: run `command` against a gateway; its exit status (see `exit_like`).
+
+    Each request is said on stderr only with --verbose: the command may own the terminal.
+    """
+    from ..gateway import require_aiohttp
+
+    require_aiohttp()
+    from ..gateway import child, key, server
+
+    settings = server.Settings(key.new_key(), log_requests=the_job.verbose)
+    gateway = _gateway(the_job, settings)
+    import asyncio
+
+    status = asyncio.run(child.run_child(gateway, command, os.environ))
+    if the_job.verbose:
+        console.say(gateway.tally.summary())
+    return child.exit_like(status)
+
+
+def _gateway(the_job: job.Job, settings: Settings) -> Gateway:
+    from ..gateway.server import Gateway
+
+    return Gateway(prepared(the_job), settings, os.environ, console.say)
+
+
+def _announcer(
+    gateway: Gateway, fmt: str | None, env_file: Path | None
+) -> Callable[[dict[str, str]], None]:
+    """What tells clients where the gateway is, once it listens: stdout, or a `.env` file."""
+
+    def announce(variables: dict[str, str]) -> None:
+        upstream = gateway.exports.destination.base_url
+        console.say(f"listening on {gateway.base_url} for {upstream}; Ctrl-C or SIGTERM stops it")
+        if env_file is not None:
+            from ..output import envfile
+
+            envfile.update(env_file, variables)
+            console.say(f"wrote {', '.join(variables)} to {env_file}")
+            return
+        from ..output.formats import get
+        from ..output.formats.base import Output
+
+        details = {"gateway": {"pid": os.getpid(), "upstream": upstream}}
+        rendering = Output(variables, details, frozenset({API_KEY}), os.environ)
+        console.emit(get(fmt or "sh").render(rendering))
+
+    return announce

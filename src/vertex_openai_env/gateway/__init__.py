@@ -1,0 +1,28 @@
+"""`serve`: a local OpenAI-compatible gateway that holds the Google credentials.
+
+Clients get `http://127.0.0.1:PORT/v1` and a local key that never expires; every request
+goes on to Vertex AI with a fresh Google token. aiohttp is an optional extra, imported
+only here, on the `serve` path: the exporter's own start-up does not load it.
+
+    key        the local key: made, kept in a file, compared in constant time
+    refusals   answers in OpenAI's error format
+    keeper     the Google token, refreshed in the background, one refresh at a time
+    upstream   forwarding to Vertex AI: streaming both ways, one retry after a 401
+    app        the aiohttp application: the key check, /v1/models, one line per request
+    server     listening, announcing the client's variables, stopping gracefully
+    child      `exec --serve`: a command run against the gateway, signals passed on
+"""
+
+from __future__ import annotations
+
+from ..errors import VertexEnvError
+
+INSTALL = "pip install 'vertex-openai-env[serve]' (pipx: pipx inject vertex-openai-env aiohttp)"
+
+
+def require_aiohttp() -> None:
+    """VertexEnvError saying what to install, unless aiohttp can be imported."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        raise VertexEnvError(f"the gateway needs aiohttp: {INSTALL}") from None

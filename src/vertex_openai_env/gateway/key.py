@@ -1,0 +1,75 @@
+"""The key clients use with the gateway: random, never a Google token, compared in constant time.
+
+A new key at every start, unless `--key-file` names a file to keep it in: an existing file
+is read (it must be private to its owner), a missing one is created 0600 with a new key
+(and its folder 0700, if that is missing too).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+import stat
+from pathlib import Path
+
+from .. import atomic
+from ..errors import VertexEnvError, reason
+
+PREFIX = "sk-voe-"  # `sk-`: some clients refuse a key that does not look like OpenAI's
+# At least 32 characters of a token alphabet: 128 bits even when written in hex.
+_KEY = r"[A-Za-z0-9._~+/=-]{32,512}"
+
+
+def new_key() -> str:
+    """A fresh key: 256 random bits."""
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+def from_file(path: Path) -> str:
+    """The key kept in `path`, made and stored there (0600) when the file does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        key = new_key()
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            atomic.replace(path, (key + "\n").encode())
+        except OSError as exc:
+            raise VertexEnvError(f"cannot write the key file {path}: {reason(exc)}") from exc
+        return key
+    except OSError as exc:
+        raise VertexEnvError(f"cannot read the key file {path}: {reason(exc)}") from exc
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
+            raise VertexEnvError(
+                f"the key file {path} is open to others (mode {stat.S_IMODE(info.st_mode):04o})",
+                fix=f"chmod 600 {path}",
+            )
+        text = stream.read(1024).decode("ascii", "replace").strip()
+    if not re.fullmatch(_KEY, text):
+        raise VertexEnvError(
+            f"the key file {path} does not hold a key (32 or more letters, digits and -._~+/=)",
+            fix=f"rm {path}  # a new key is made at the next start",
+        )
+    return text
+
+
+class Lock:
+    """Whether a request carries the key, in its `Authorization: Bearer` or `api-key` header."""
+
+    def __init__(self, key: str) -> None:
+        self._bearer = f"Bearer {key}".encode()
+        self._key = key.encode()
+
+    def opens(self, authorization: str | None, api_key: str | None) -> bool:
+        """True when either header holds the key; the time taken does not depend on it."""
+        bearer = hmac.compare_digest(_raw(authorization), self._bearer)
+        plain = hmac.compare_digest(_raw(api_key), self._key)
+        return bearer | plain
+
+
+def _raw(value: str | None) -> bytes:
+    return (value or "").encode("utf-8", "surrogateescape")

@@ -1,0 +1,56 @@
+"""The gateway's own answers, in OpenAI's error format, so that every client can show them.
+
+{"error": {"message": "...", "type": "...", "param": null, "code": "..."}}
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
+
+
+def refusal(status: int, code: str, message: str) -> web.Response:
+    """A JSON error reply with `status`; `message` must hold no secret."""
+    error = {
+        "message": message,
+        "type": _TYPES.get(status, "api_error"),
+        "param": None,
+        "code": code,
+    }
+    return web.Response(
+        status=status,
+        body=json.dumps({"error": error}).encode(),
+        content_type="application/json",
+    )
+
+
+def wrong_key() -> web.Response:
+    return refusal(
+        401,
+        "invalid_api_key",
+        "missing or wrong API key: use the OPENAI_API_KEY the gateway printed when it started "
+        "(as 'Authorization: Bearer KEY' or an 'api-key' header)",
+    )
+
+
+def not_found(path: str) -> web.Response:
+    return refusal(404, "not_found", f"the gateway serves /v1/... only, not {path[:100]}")
+
+
+def bad_path() -> web.Response:
+    return refusal(400, "invalid_path", "the path holds '.' or '..' segments or encoded slashes")
+
+
+def unreachable(problem: str) -> web.Response:
+    return refusal(502, "upstream_unreachable", f"could not reach Vertex AI: {problem}")
+
+
+def timed_out(seconds: float) -> web.Response:
+    return refusal(504, "upstream_timeout", f"Vertex AI did not answer within {seconds:g}s")
+
+
+def no_token(problem: str) -> web.Response:
+    return refusal(503, "google_token_unavailable", problem)

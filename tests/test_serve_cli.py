@@ -1,0 +1,368 @@
+"""`serve` and `exec --serve` as users run them: real processes, signals and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import cli_env, exported, invoke, require
+from tests.fake_google import FakeGoogle
+from tests.gateways import MODEL, PLACE, serving
+from vertex_openai_env.gateway.key import new_key
+
+# npm's own cache, found before the tests move HOME: packages download once per machine.
+NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
+HI = [{"role": "user", "content": "hi"}]
+
+
+def target(google: FakeGoogle) -> tuple[str, ...]:
+    return (*PLACE, *MODEL, "--api-endpoint", google.url)
+
+
+def shows_a_google_token(google: FakeGoogle, text: str) -> bool:
+    return any(token in text for token in google.issued)
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+def test_serve_prints_the_clients_variables_and_one_line_per_request(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    with serving(*target(google)) as served:
+        assert set(served.variables) == {
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            "OPENAI_MODEL",
+            "OPENAI_API_BASE",  # LangChain reads it first: the gateway's URL there too
+        }
+        assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+/v1", served.base_url)
+        assert re.fullmatch(r"sk-voe-[A-Za-z0-9_-]{43}", served.key)  # 256 bits
+        assert served.variables["OPENAI_MODEL"] == "google/gemini-2.5-flash"
+        served.client().chat.completions.create(model="m", messages=HI)  # type: ignore[arg-type]
+        status, out, err = served.stop()
+    assert status == 0
+    assert out == ""
+    assert re.search(r"^vertex-openai-env: POST /v1/chat/completions 200 [0-9]+ms$", err, re.M)
+    assert (
+        err.rstrip()
+        .splitlines()[-1]
+        .endswith("stopped after 0s: 1 request, 0 answered with an error")
+    )
+    assert google.issued
+    assert not shows_a_google_token(google, err + json.dumps(served.variables))
+
+
+def test_sigterm_lets_an_open_stream_finish_then_exits_0(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    google.stream_gap = 0.3
+    with serving(*target(google)) as served:
+        stream = served.client(max_retries=0).chat.completions.create(
+            model="m",
+            messages=HI,  # type: ignore[arg-type]
+            stream=True,
+        )
+        chunks = iter(stream)
+        first = next(chunks)
+        served.process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        time.sleep(0.2)
+        with pytest.raises(ConnectionRefusedError):  # no new requests: only those in flight
+            socket.create_connection(("127.0.0.1", urlsplit(served.base_url).port or 0), 5).close()
+        rest = list(chunks)
+        status = served.process.wait(15)
+    assert status == 0
+    assert len([first, *rest]) == google.stream_chunks
+    assert time.monotonic() - stopped_at < 10
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(google: FakeGoogle, service_account: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            ["vertex-openai-env", "serve", *target(google), "--port", str(port)],
+            capture_output=True, text=True, env=cli_env(), timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"vertex-openai-env: error: cannot listen on 127.0.0.1:{port}: the port is in use "
+        "(choose another --port, or leave it out for a free one)\n"
+    )
+
+
+def test_a_bind_beyond_loopback_is_warned_about(google: FakeGoogle, service_account: Path) -> None:
+    with serving(*target(google), "--bind", "0.0.0.0") as served:  # noqa: S104
+        assert served.base_url.startswith("http://127.0.0.1:")
+        assert served.client().models.list().data
+        _, _, err = served.stop()
+    assert "warning: listening on 0.0.0.0, not on loopback" in err
+
+
+@pytest.mark.parametrize("bind", ["my-laptop", "127.0.0.1; rm -rf /", "256.0.0.1"])
+def test_a_bind_that_is_no_ip_address_is_refused(bind: str) -> None:
+    result = invoke("serve", "--model", "m", "--bind", bind)
+    assert result.exit_code == 2
+    assert "is not an IP address of this machine" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_key_file_keeps_the_key_across_starts(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "config" / "gateway.key"  # a folder made on the way
+    keys = []
+    for _ in range(2):
+        with serving(*target(google), "--key-file", str(path)) as served:
+            keys.append(served.key)
+            served.stop()
+    assert keys[0] == keys[1] == path.read_text().strip()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    path.chmod(0o644)
+    result = subprocess.run(
+        ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
+        capture_output=True, text=True, env=cli_env(), timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"the key file {path} is open to others (mode 0644)" in result.stderr
+
+
+def test_every_start_without_a_key_file_makes_a_new_key() -> None:
+    assert len({new_key() for _ in range(100)}) == 100
+
+
+def test_env_file_gets_the_variables_and_stdout_stays_empty(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("KEEP=me\nOPENAI_API_KEY=old\n")
+    process = subprocess.Popen(
+        ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
+    )  # fmt: skip
+    assert process.stderr is not None
+    while "wrote " not in (line := process.stderr.readline()):
+        assert line, "serve stopped before writing the file"
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert out == ""
+    values = dict(line.split("=", 1) for line in path.read_text().splitlines())
+    assert values["KEEP"] == "me"
+    assert values["OPENAI_API_KEY"].startswith("sk-voe-")
+    assert values["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("command", [["serve"], ["exec", "--serve", "--", "true"]])
+def test_without_aiohttp_it_says_what_to_install(
+    command: list[str], google: FakeGoogle, service_account: Path
+) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['aiohttp'] = None  # as if it were not installed\n"
+        "from vertex_openai_env.launch import main\n"
+        f"sys.argv = ['vertex-openai-env', *{list(target(google))!r}, *{command!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "vertex-openai-env: error: the gateway needs aiohttp: pip install "
+        "'vertex-openai-env[serve]' (pipx: pipx inject vertex-openai-env aiohttp)\n"
+    )
+    assert google.count("/token") == 0
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--project", "my-proj", "--model", "m"]])
+def test_the_exporter_loads_neither_aiohttp_nor_asyncio(
+    args: list[str], google: FakeGoogle, service_account: Path
+) -> None:
+    invoke("--project", "my-proj", "--model", "m")  # fills the cache: the next run is a hit
+    code = (
+        "import sys\n"
+        f"sys.argv = ['vertex-openai-env', *{args!r}]\n"
+        "from vertex_openai_env.launch import main\n"
+        "try: main()\n"
+        "except SystemExit: pass\n"
+        "print([m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'asyncio', 'yarl')],"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "[]"
+    assert google.count("/token") == 1
+
+
+# --- exec --serve -------------------------------------------------------------------------
+
+CHILD = """
+import json, os
+from openai import OpenAI
+messages = [{"role": "user", "content": "hi"}]
+reply = OpenAI().chat.completions.create(model=os.environ["OPENAI_MODEL"], messages=messages)
+print(json.dumps({"env": dict(os.environ), "reply": reply.choices[0].message.content}))
+"""
+
+
+def exec_serve(
+    *command: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", *command],
+        capture_output=True, text=True, env=env or cli_env(), timeout=60,
+    )  # fmt: skip
+
+
+def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    token = exported(invoke(*target(google)).stdout)["OPENAI_API_KEY"]  # the gateway's, cached
+    env = {
+        **cli_env(),
+        "OPENAI_API_KEY": token,  # a stale export must not reach the child either
+        "MY_COPY": f"Bearer {token}",
+        "OPENAI_API_BASE": "https://stale.example/v1",
+        "VERTEX_OPENAI_ENV_PROJECT": "my-proj",
+        "VERTEX_OPENAI_ENV_LOCATION": "us-central1",
+        "VERTEX_OPENAI_ENV_MODEL": "gemini-2.5-flash",
+        "VERTEX_OPENAI_ENV_API_ENDPOINT": google.url,
+    }
+    result = exec_serve(sys.executable, "-c", CHILD, env=env)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["reply"] == "Hello from google/gemini-2.5-flash in my-proj/us-central1"
+    child_env = seen["env"]
+    assert not shows_a_google_token(google, json.dumps(child_env))
+    assert "MY_COPY" not in child_env
+    assert child_env["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
+    assert child_env["OPENAI_API_BASE"] == child_env["OPENAI_BASE_URL"]  # the stale one went
+    (chat,) = google.chats
+    assert chat.bearer == token
+    assert result.stderr == ""  # requests are said only with --verbose: the child owns the terminal
+
+
+def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:
+    result = exec_serve("sh", "-c", "exit 7", env={**cli_env(), **variables(google)})
+    assert result.returncode == 7
+
+
+def test_a_child_killed_by_a_signal_kills_the_tool_alike(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    result = exec_serve("sh", "-c", "kill -TERM $$", env={**cli_env(), **variables(google)})
+    assert result.returncode == -signal.SIGTERM
+
+
+def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
+    child = textwrap.dedent("""
+        import signal, sys, time
+        signal.signal(signal.SIGTERM, lambda *_: (print("child got SIGTERM", flush=True), sys.exit(3)))
+        print("ready", flush=True)
+        time.sleep(30)
+    """)
+    process = subprocess.Popen(
+        ["vertex-openai-env", "-v", "exec", "--serve", "--", sys.executable, "-c", child],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**cli_env(), **variables(google)},
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert out == "child got SIGTERM\n"
+    assert process.returncode == 3
+    assert "stopped after" in err  # with --verbose, the gateway's summary
+
+
+def test_a_missing_command_is_127(google: FakeGoogle, service_account: Path) -> None:
+    result = exec_serve("no-such-command-here", env={**cli_env(), **variables(google)})
+    assert result.returncode == 127
+    assert "command not found: no-such-command-here" in result.stderr
+
+
+def variables(google: FakeGoogle) -> dict[str, str]:
+    """The settings as environment variables, so that `exec --serve` needs no flags."""
+    return {
+        "VERTEX_OPENAI_ENV_PROJECT": "my-proj",
+        "VERTEX_OPENAI_ENV_LOCATION": "us-central1",
+        "VERTEX_OPENAI_ENV_MODEL": "gemini-2.5-flash",
+        "VERTEX_OPENAI_ENV_API_ENDPOINT": google.url,
+    }
+
+
+# --- another language ---------------------------------------------------------------------
+
+NODE_CLIENT = """
+import OpenAI from "openai";
+const client = new OpenAI();  // OPENAI_BASE_URL and OPENAI_API_KEY, from the gateway
+const models = await client.models.list();
+const reply = await client.chat.completions.create({
+  model: process.env.OPENAI_MODEL, messages: [{ role: "user", content: "hi" }],
+});
+const arrivals = [];
+let streamed = "";
+const stream = await client.chat.completions.create({
+  model: process.env.OPENAI_MODEL, messages: [{ role: "user", content: "hi" }], stream: true,
+});
+for await (const chunk of stream) {
+  arrivals.push(Date.now());
+  streamed += chunk.choices[0]?.delta?.content ?? "";
+}
+console.log(JSON.stringify({
+  models: models.data.map((model) => model.id),
+  reply: reply.choices[0].message.content,
+  streamed: streamed.trim(),
+  spread: arrivals[arrivals.length - 1] - arrivals[0],
+  chunks: arrivals.length,
+}));
+"""
+
+
+def test_openai_node_works_through_exec_serve(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    node, npm = require("node"), require("npm")
+    folder = tmp_path / "node-client"
+    folder.mkdir()
+    (folder / "package.json").write_text('{"type": "module", "private": true}')
+    install = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "openai"],
+        cwd=folder, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NPM_CONFIG_CACHE": NPM_CACHE},
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    (folder / "client.mjs").write_text(NODE_CLIENT)
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", node, str(folder / "client.mjs")],
+        capture_output=True, text=True, env={**cli_env(), **variables(google)}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    hello = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
+    assert seen["models"] == ["google/gemini-2.5-flash"]
+    assert seen["reply"] == seen["streamed"] == hello
+    assert seen["chunks"] == google.stream_chunks
+    assert seen["spread"] >= 0.7 * 1000 * google.stream_gap * (google.stream_chunks - 1)
+    assert len(google.chats) == 2
+    assert all(google.valid(chat.bearer) for chat in google.chats)
