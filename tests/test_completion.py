@@ -52,6 +52,14 @@ def test_completion_command_prints_the_committed_script(shell: str) -> None:
     assert result.stdout == (COMPLETIONS / COMPLETION_FILES[shell]).read_text()
 
 
+def test_zsh_also_finds_its_script_by_the_usual_name() -> None:
+    # zsh autoloads `_vertex-openai-env` from $fpath; `vertex-openai-env.zsh` is the same
+    # file under the name people `source` from .zshrc and tools look for.
+    alias = COMPLETIONS / "vertex-openai-env.zsh"
+    assert alias.is_symlink()
+    assert alias.resolve() == (COMPLETIONS / COMPLETION_FILES["zsh"]).resolve()
+
+
 def _commands(group: click.Group) -> list[click.Command]:
     ctx = click.Context(group)
     found = (group.get_command(ctx, name) for name in group.list_commands(ctx))

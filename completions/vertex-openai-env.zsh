@@ -1,0 +1,1 @@
+_vertex-openai-env
