@@ -93,6 +93,7 @@ def gcloud_login(google: FakeGoogle, monkeypatch: pytest.MonkeyPatch) -> FakeGoo
 PYTHON_TALK = re.compile(
     r"<[\w.]+ object at 0x|\b\w+(?:Error|Exception|Warning)\(|\(\s*'|\[Errno \d+\]"
     r"|Traceback \(most recent call last\)|\w+Pool\(|\b(?:None|True|False)\)$"
+    r"|\b[A-Z][a-z]+[A-Z][A-Za-z]*\(|\"None\""
 )
 
 

@@ -579,7 +579,20 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def main() -> None:
+    """`python -m tests.fake_google`: the stand-in, and what to type to use it by hand."""
+    import tempfile
+
+    with FakeGoogle() as google, tempfile.TemporaryDirectory() as folder:
+        key = google.service_account_file(Path(folder))  # signed by this process's key
+        print(f"A stand-in for Google listens on {google.url}. In another shell:\n")
+        print(f"  export GOOGLE_APPLICATION_CREDENTIALS={key}")
+        print(f"  export VERTEX_OPENAI_ENV_API_ENDPOINT={google.url}")
+        print("  vertex-openai-env --location us-central1 --model gemini-2.5-flash check --probe")
+        print("\nCtrl-C stops it (and deletes the key).", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
 if __name__ == "__main__":
-    with FakeGoogle() as google, contextlib.suppress(KeyboardInterrupt):
-        print(f"fake Google on {google.url}; Ctrl-C to stop")
-        threading.Event().wait()
+    main()

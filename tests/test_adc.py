@@ -195,9 +195,11 @@ def test_no_credentials_at_all_fails_fast_and_names_the_login(
     assert time.monotonic() - started < 5
     assert result.returncode == 1
     assert result.stdout == ""
+    adc = Path(os.environ["CLOUDSDK_CONFIG"]) / "application_default_credentials.json"
     assert result.stderr.splitlines() == [
         "vertex-openai-env: error: no Google credentials found: log in, set "
-        "GOOGLE_APPLICATION_CREDENTIALS, or run on Google Cloud",
+        "GOOGLE_APPLICATION_CREDENTIALS, or run on Google Cloud (looked at "
+        f"$GOOGLE_APPLICATION_CREDENTIALS: unset; {adc}: none; no metadata server answered)",
         "  fix: gcloud auth application-default login",
     ]
 

@@ -70,7 +70,7 @@ def test_verbose_says_where_each_setting_came_from_and_hides_the_token(
         "vertex-openai-env: project: demo-project (from the credentials)",
         "vertex-openai-env: location: europe-west4 (from gcloud config ai/region)",
         "vertex-openai-env: model: google/gemini-2.5-flash (from $VERTEX_OPENAI_ENV_MODEL)",
-        "vertex-openai-env: api_version: v1 (from --api-version)",
+        "vertex-openai-env: API version: v1 (from --api-version)",
         f"vertex-openai-env: credentials: service account key {google.sa_email} "
         f"(from $GOOGLE_APPLICATION_CREDENTIALS ({service_account}))",
     ):
@@ -137,4 +137,4 @@ def test_verbose_says_whether_the_token_came_from_the_cache(
     second = invoke(*ARGS, "--model", "m", "-v").stderr
     assert re.search(r"vertex-openai-env: token: from the cache \(59m\d*s? left\)", second)
     fresh = invoke(*ARGS, "--model", "m", "-v", "--no-cache").stderr
-    assert "(--no-cache)" in fresh
+    assert "(a fresh one, not cached)" in fresh

@@ -118,5 +118,5 @@ def test_quota_projects_are_shown_from_flag_or_credentials(
     result = invoke(*ARGS, "--verbose")
     assert "quota project of the credentials: billing-proj" in result.stderr
     result = invoke(*ARGS, "--verbose", "--quota-project", "other-billing", "--format", "json")
-    assert "quota_project: other-billing (from --quota-project)" in result.stderr
+    assert "quota project: other-billing (from --quota-project)" in result.stderr
     assert json.loads(result.stdout)["credentials"]["quota_project"] == "other-billing"

@@ -186,8 +186,8 @@ def test_without_aiohttp_it_says_what_to_install(
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
-        "vertex-openai-env: error: the gateway needs aiohttp: pip install "
-        "'vertex-openai-env[serve]' (pipx: pipx inject vertex-openai-env aiohttp)\n"
+        "vertex-openai-env: error: the gateway needs aiohttp, an optional extra\n"
+        "  fix: pipx inject vertex-openai-env aiohttp # or, from a clone: pip install '.[serve]'\n"
     )
     assert google.count("/token") == 0
 
@@ -255,6 +255,7 @@ def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
     child_env = seen["env"]
     assert not shows_a_google_token(google, json.dumps(child_env))
     assert "MY_COPY" not in child_env
+    assert "GOOGLE_APPLICATION_CREDENTIALS" not in child_env  # no way to the key either
     assert child_env["OPENAI_BASE_URL"].startswith("http://127.0.0.1:")
     assert child_env["OPENAI_API_BASE"] == child_env["OPENAI_BASE_URL"]  # the stale one went
     (chat,) = google.chats
@@ -366,3 +367,16 @@ def test_openai_node_works_through_exec_serve(
     assert seen["spread"] >= 0.7 * 1000 * google.stream_gap * (google.stream_chunks - 1)
     assert len(google.chats) == 2
     assert all(google.valid(chat.bearer) for chat in google.chats)
+
+
+def test_an_address_it_cannot_have_is_said_in_words_with_no_warning_first(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    result = invoke(*target(google), "serve", "--bind", "192.0.2.1")  # TEST-NET: not ours
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "vertex-openai-env: error: cannot listen on 192.0.2.1 (any free port): "
+        "cannot assign requested address",
+        "  fix: --bind an address of this machine (ip -brief address lists them)",
+    ]

@@ -34,6 +34,10 @@ class Job(NamedTuple):
     dedicated: bool = False
     verbose: bool = False
 
+    def origins(self) -> dict[str, Sourced]:
+        """Each setting known before the token, with where it came from."""
+        return {**self.place.origins(), **self.token_origins}
+
 
 class Output(NamedTuple):
     """Where the export goes: printed in a format, or merged into a `.env` file."""

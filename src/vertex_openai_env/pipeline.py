@@ -12,6 +12,7 @@ from .errors import TokenSourceError
 from .job import Job
 from .output.variables import custom_headers, variables
 from .settings.place import Destination
+from .settings.sources import described
 from .tokens.registry import fetch
 from .tokens.types import CREDENTIAL_KINDS, Minted
 
@@ -60,6 +61,7 @@ class Exports(NamedTuple):
             credential.kind,
             url,
             credential.quota_project if self.job.names.quota_header else None,
+            self.destination.api_root.value if self.destination.api_root else None,
         )
 
     def details(self) -> dict[str, Any]:
@@ -86,9 +88,13 @@ class Exports(NamedTuple):
 
     def describe(self) -> list[str]:
         """Lines for --verbose: where each setting came from; never the token itself."""
-        lines = [
-            f"{name}: {value.value} ({value.origin()})" for name, value in self.origins().items()
-        ]
+        return [*described(self.origins()), *self.describe_token()]
+
+    def describe_token(self) -> list[str]:
+        """The lines about the credentials, the token and the URL they lead to."""
+        lines = []
+        if self.job.place.project is None:  # learnt only now
+            lines += described({"project": self.destination.project})
         credential = self.minted.credential
         account = f" {credential.account}" if credential.account else ""
         kind = CREDENTIAL_KINDS.get(credential.kind, credential.kind)
@@ -119,7 +125,7 @@ def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
         story = cache.story
     else:
         minted = fetch(job.token, environ, deadline)
-        story = f"token: fetched from {minted.credential.origin} (--no-cache)"
+        story = f"token: fetched from {minted.credential.origin} (a fresh one, not cached)"
     left = minted.token.seconds_left()
     if left < job.min_valid:
         notes.append(

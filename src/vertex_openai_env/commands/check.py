@@ -119,3 +119,9 @@ def _probe(exports: Exports, report: Report) -> None:
     report.probed(reply)
     if not reply.ok:
         raise explain(reply, exports.context(base))
+    if "choices" not in reply.body:
+        raise VertexEnvError(
+            f"{urlsplit(base).netloc} answered HTTP {reply.status} with something that is not "
+            "a chat completion (a proxy or captive portal in the way, or a wrong --api-endpoint?)",
+            fix="check your network or proxy settings (HTTPS_PROXY) and --api-endpoint",
+        )

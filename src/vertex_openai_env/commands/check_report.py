@@ -8,6 +8,7 @@ from typing import Any
 from ..errors import VertexEnvError
 from ..job import Job
 from ..pipeline import Exports
+from ..settings.sources import described
 from ..tokens import credentials_file, metadata
 from ..tokens.types import CREDENTIAL_KINDS
 from ..vertex.client import Endpoint, Reply
@@ -35,25 +36,14 @@ class Report:
 
     def place(self, job: Job) -> None:
         """Where requests would go, as far as the settings alone say."""
-        place = job.place
-        shown = {
-            "project": place.project,
-            "location": place.location,
-            **job.token_origins,
-        }
+        origins = job.origins()
         self.found["settings"] = {
-            name: {"value": value.value, "source": value.source}
-            for name, value in shown.items()
-            if value is not None
+            name: {"value": value.value, "source": value.source} for name, value in origins.items()
         }
-        if place.project is None:
+        if job.place.project is None:
             self.lines.append("project: none named yet (the credentials may have one)")
-        for name, value in shown.items():
-            if value is not None:
-                self.lines.append(f"{name}: {value.value} ({value.origin()})")
-        if place.target.id:
-            self.lines.append(f"{place.target.kind}: {place.target.id} ({place.target_source})")
-        self.lines += [f"note: {note}" for note in place.notes]
+        self.lines += described(origins)
+        self.lines += [f"note: {note}" for note in job.place.notes]
 
     def credentials_before(self, job: Job, environ: Mapping[str, str]) -> None:
         """Which credentials the token will come from, read without asking anyone."""

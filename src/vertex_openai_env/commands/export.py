@@ -13,6 +13,7 @@ from ..job import Job, Output, build, names, output
 from ..output.formats.base import Output as Rendering
 from ..output.variables import API_KEY, CUSTOM_HEADERS, custom_headers
 from ..pipeline import Exports, prepare
+from ..settings.sources import described
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,12 +55,18 @@ def render(fmt: str, exports: Exports, step_outputs: bool = False) -> str:
 
 
 def prepared(job: Job) -> Exports:
-    """Settings and token, with the notes and --verbose lines said on stderr."""
+    """Settings and token, with the notes and --verbose lines said on stderr: what the
+    settings say comes first, so that it is said even when the token cannot be had."""
+    for note in job.place.notes:
+        console.note_once(note)
+    if job.verbose:
+        for line in described(job.origins()):
+            console.say(line)
     exports = prepare(job, os.environ)
     for note in exports.notes:
         console.note_once(note)
     if job.verbose:
-        for line in exports.describe():
+        for line in exports.describe_token():
             console.say(line)
     return exports
 

@@ -83,11 +83,6 @@ def serve(
     from ..gateway import key, server
 
     local_key = key.from_file(key_file) if key_file else key.new_key()
-    if address.exposed(listen):
-        console.say(
-            f"warning: listening on {listen}, not on loopback: whoever can reach it and "
-            "holds the key uses your Google credentials"
-        )
     settings = server.Settings(local_key, listen, port, upstream_timeout)
     gateway = _gateway(the_job, settings)
     fmt = None if out.env_file else out.format or detect_format(the_job.verbose)
@@ -128,9 +123,16 @@ def _announcer(
 ) -> Callable[[dict[str, str]], None]:
     """What tells clients where the gateway is, once it listens: stdout, or a `.env` file."""
 
+    from ..gateway import address
+
     def announce(variables: dict[str, str]) -> None:
         upstream = gateway.exports.destination.base_url
         console.say(f"listening on {gateway.base_url} for {upstream}; Ctrl-C or SIGTERM stops it")
+        if address.exposed(gateway.settings.bind):
+            console.say(
+                f"warning: listening on {gateway.settings.bind}, not on loopback: whoever can "
+                "reach it and holds the key uses your Google credentials"
+            )
         if env_file is not None:
             from ..output import envfile
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..errors import VertexEnvError
 
-INSTALL = "pip install 'vertex-openai-env[serve]' (pipx: pipx inject vertex-openai-env aiohttp)"
+INSTALL = "pipx inject vertex-openai-env aiohttp  # or, from a clone: pip install '.[serve]'"
 
 
 def require_aiohttp() -> None:
@@ -25,4 +25,4 @@ def require_aiohttp() -> None:
     try:
         import aiohttp  # noqa: F401
     except ImportError:
-        raise VertexEnvError(f"the gateway needs aiohttp: {INSTALL}") from None
+        raise VertexEnvError("the gateway needs aiohttp, an optional extra", fix=INSTALL) from None

@@ -28,13 +28,13 @@ def child_environ(environ: Mapping[str, str], gateway: Gateway) -> dict[str, str
     """The command's environment: ours, with the gateway's variables and no Google token.
 
     A stale OPENAI_API_BASE or token expiry from an earlier export goes too: the first
-    would lead LangChain to Vertex itself, the second means nothing for a local key.
+    would lead LangChain to Vertex itself, the second means nothing for a local key. So
+    does $GOOGLE_APPLICATION_CREDENTIALS: the command needs no way to the key itself.
     """
     token = gateway.exports.minted.token.value
+    dropped = (API_BASE, EXPIRES_AT, "GOOGLE_APPLICATION_CREDENTIALS")
     kept = {
-        name: value
-        for name, value in environ.items()
-        if token not in value and name not in (API_BASE, EXPIRES_AT)
+        name: value for name, value in environ.items() if token not in value and name not in dropped
     }
     return {**kept, **gateway.variables()}
 

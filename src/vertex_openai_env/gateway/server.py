@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import signal
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
@@ -98,13 +99,18 @@ class Gateway:
             await site.start()
         except OSError as exc:
             await self.stop()
-            where = f"{client_host(bind)}:{port}"
+            where = f"{client_host(bind)}:{port}" if port else f"{bind} (any free port)"
             if exc.errno == errno.EADDRINUSE:
                 raise VertexEnvError(
                     f"cannot listen on {where}: the port is in use "
                     "(choose another --port, or leave it out for a free one)"
                 ) from None
-            raise VertexEnvError(f"cannot listen on {where}: {reason(exc)}") from None
+            # asyncio's text holds the address as a tuple: the system's words are enough.
+            said = os.strerror(exc.errno).lower() if exc.errno else reason(exc)
+            raise VertexEnvError(
+                f"cannot listen on {where}: {said}",
+                fix="--bind an address of this machine (ip -brief address lists them)",
+            ) from None
         self.port = int(self._runner.addresses[0][1])
         self.keeper.start()
         _settle_allocator()

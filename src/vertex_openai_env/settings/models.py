@@ -44,7 +44,7 @@ def model_notes(given: str, model: str) -> list[str]:
     name = model.rsplit("/", 1)[-1]
     if name != name.lower():
         notes.append(f"model IDs are lowercase: did you mean {model.lower()}?")
-    if re.match(_OPENAI, name.lower()):
+    if "/" not in model and re.match(_OPENAI, name.lower()):
         notes.append(
             f"{name} is an OpenAI model: Vertex AI serves Google's (gemini-...) and partner "
             "models (meta/llama-..., mistral-...), see the Model Garden"

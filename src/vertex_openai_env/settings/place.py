@@ -55,18 +55,8 @@ class Destination(NamedTuple):
 
     def origins(self) -> dict[str, Sourced]:
         """Each setting as text with its origin, for --verbose and JSON output."""
-        target = self.target
-        shown: dict[str, Sourced | None] = {
-            "project": self.project,
-            "location": self.location,
-            target.kind: Sourced(target.id, self.target_source) if target.id else None,
-            "api_version": self.api_version,
-            "api_endpoint": self.api_root,
-            "dedicated_dns": Sourced(self.dedicated_dns, "the endpoint")
-            if self.dedicated_dns
-            else None,
-        }
-        return {name: value for name, value in shown.items() if value is not None}
+        dedicated = Sourced(self.dedicated_dns, "the endpoint") if self.dedicated_dns else None
+        return {**_origins(self), **({"dedicated_dns": dedicated} if dedicated else {})}
 
 
 class Place(NamedTuple):
@@ -80,6 +70,10 @@ class Place(NamedTuple):
     api_root: Sourced | None
     notes: tuple[str, ...] = ()
     spell: Callable[[str], str] = cli_spelling
+
+    def origins(self) -> dict[str, Sourced]:
+        """Each setting known so far, as text with its origin."""
+        return _origins(self)
 
     def destination(self, credentials_project: str | None = None) -> Destination:
         """The destination, the project taken from the credentials when nothing named one."""
@@ -101,6 +95,18 @@ class Place(NamedTuple):
             self.api_version,
             self.api_root,
         )
+
+
+def _origins(place: Place | Destination) -> dict[str, Sourced]:
+    target = place.target
+    shown: dict[str, Sourced | None] = {
+        "project": place.project,
+        "location": place.location,
+        target.kind: Sourced(target.id, place.target_source) if target.id else None,
+        "api_version": place.api_version,
+        "api_endpoint": place.api_root,
+    }
+    return {name: value for name, value in shown.items() if value is not None}
 
 
 def resolve(
@@ -193,7 +199,8 @@ def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[url
     raise InputError(
         f"no target: pass {sources.spell('model')} gemini-2.5-flash (a model Google serves), "
         f"or {sources.spell('endpoint')} ID for a model you deployed",
-        fix="vertex-openai-env endpoints --location REGION  # lists your endpoints and their IDs",
+        fix="vertex-openai-env --model gemini-2.5-flash ...  "
+        "# or --endpoint ID: vertex-openai-env endpoints --location REGION lists them",
     )
 
 

@@ -34,6 +34,25 @@ def python_spelling(function: str) -> Callable[[str], str]:
     return lambda name: f"{function}({name.replace('-', '_')}=...)"
 
 
+# How --verbose and `check` name the settings (JSON keeps the names on the left).
+_LABELS = {
+    "api_version": "API version",
+    "api_endpoint": "API endpoint",
+    "token_source": "token source",
+    "impersonate_service_account": "impersonated account",
+    "quota_project": "quota project",
+    "dedicated_dns": "dedicated DNS",
+}
+
+
+def described(origins: Mapping[str, Sourced]) -> list[str]:
+    """One line per setting: `location: us-central1 (from --location)`."""
+    return [
+        f"{_LABELS.get(name, name)}: {value.value} ({value.origin()})"
+        for name, value in origins.items()
+    ]
+
+
 class Sources:
     """Candidates for each setting; gcloud's files are read only if a lookup reaches them.
 

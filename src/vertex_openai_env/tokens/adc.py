@@ -16,6 +16,7 @@ import google.auth.exceptions
 
 from ..deadline import Deadline, DeadlineError
 from ..errors import CredentialsError, VertexEnvError
+from ..settings.gcloud_config import adc_path
 from . import credentials_file, metadata, refresh_errors
 from .credentials_file import CredentialsFile
 from .impersonation import iam_endpoint
@@ -102,9 +103,11 @@ def discover(
         return from_file(file)
     if metadata.plausible(environ) and _metadata_answers(http, environ):
         return _from_metadata(http, environ)
+    looked = "no metadata server answered" if metadata.plausible(environ) else "not on Google Cloud"
     raise CredentialsError(
         "no Google credentials found: log in, set GOOGLE_APPLICATION_CREDENTIALS, "
-        "or run on Google Cloud",
+        f"or run on Google Cloud (looked at $GOOGLE_APPLICATION_CREDENTIALS: unset; "
+        f"{adc_path(environ)}: none; {looked})",
         fix=LOGIN,
     )
 

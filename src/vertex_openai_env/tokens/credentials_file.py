@@ -41,6 +41,8 @@ class CredentialsFile(NamedTuple):
         except UnicodeDecodeError:
             raise CredentialsError(f"credentials file {self.path} is not UTF-8 text", fix) from None
         except json.JSONDecodeError as exc:
+            if not self.content.strip():
+                raise CredentialsError(f"credentials file {self.path} is empty", fix) from None
             raise CredentialsError(
                 f"credentials file {self.path} is not valid JSON (line {exc.lineno})", fix
             ) from None

@@ -42,6 +42,11 @@ def from_file(file: CredentialsFile) -> Found:
     info = file.json()
     path = file.path
     kind = info.get("type")
+    if kind is None:
+        raise CredentialsError(
+            f'credentials file {path} has no "type": it is not a Google credentials file',
+            fix=UNSET_FIX if file.origin == EXPLICIT else LOGIN,
+        )
     if kind not in FILE_KINDS:
         raise CredentialsError(
             f"credentials file {path} has type {shown(str(kind))}, which google-auth "

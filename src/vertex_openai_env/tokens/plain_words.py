@@ -29,7 +29,7 @@ _KNOWN = (
      "the host name does not resolve"),
     (r"timed? ?out", "timed out"),
     (r"certificate verify failed|\bssl\b", "a TLS (certificate) problem"),
-    (r"could not deserialize key data|no key could be detected|private key",
+    (r"could not deserialize key data|no key could be detected|private key|pem file",
      "the private key cannot be read"),
     (r"network is unreachable", "the network is unreachable"),
     (r"connection reset", "the connection was reset"),
@@ -37,6 +37,7 @@ _KNOWN = (
 # What a Python repr looks like inside a message: never shown.
 REPR = re.compile(
     r"<[\w.]+ object at 0x[0-9a-f]+>|\b[A-Z]\w*(?:Error|Exception|Pool|Warning)\(|\(\s*'|\[Errno"
+    r"|\b[A-Z][a-z]+[A-Z]\w*\("
 )
 
 

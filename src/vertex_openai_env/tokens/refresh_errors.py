@@ -16,7 +16,7 @@ from ..errors import CredentialsError, TokenSourceError, VertexEnvError, reason
 from . import impersonation
 from .plain_words import plain
 from .transport import BoundedRequest
-from .types import CREDENTIAL_KINDS, FIXES, LOGIN, CredentialInfo
+from .types import CREDENTIAL_KINDS, LOGIN, CredentialInfo, fix_for
 
 _USER_LOGIN_EXPIRED = {"invalid_grant", "invalid_rapt", "reauth_required"}
 _NETWORK_FIX = "check your network or proxy settings (HTTPS_PROXY)"
@@ -73,7 +73,7 @@ def refused(
     return CredentialsError(
         f"{endpoint(http)} answered {status} to the {CREDENTIAL_KINDS[info.kind]}"
         + (f" ({said})" if said else ""),
-        fix=FIXES.get(info.kind, LOGIN),
+        fix=fix_for(info.kind, info.account),
     )
 
 
@@ -88,7 +88,7 @@ def garbled(info: CredentialInfo, http: BoundedRequest, exc: Exception) -> Verte
     status = f" (HTTP {http.last.status})" if http.last.status else ""
     return TokenSourceError(
         f"getting a token for the {CREDENTIAL_KINDS[info.kind]} failed{status}: {plain(exc)}",
-        fix=FIXES.get(info.kind, LOGIN),
+        fix=fix_for(info.kind, info.account),
     )
 
 

@@ -104,7 +104,8 @@ def _check_lifetime(seconds: int, impersonate: Sourced | None, spell: Callable[[
         raise InputError(
             f"{option} {spoken(seconds)} needs {spell('impersonate-service-account')}: only "
             "tokens of impersonated service accounts have a chosen lifetime; others last 1h",
-            fix="vertex-openai-env --impersonate-service-account SA_EMAIL --lifetime 12h ...",
+            fix=f"vertex-openai-env --impersonate-service-account SA_EMAIL --lifetime "
+            f"{spoken(seconds)} ...",
         )
     if not 60 <= seconds <= MAX_LIFETIME:
         raise InputError(f"{option} {spoken(seconds)} is outside 1m to 12h")

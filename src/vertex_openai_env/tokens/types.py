@@ -87,6 +87,17 @@ class TokenRequest(NamedTuple):
         return self.lifetime or DEFAULT_LIFETIME
 
 
+def fix_for(kind: str, account: str | None) -> str:
+    """The command that helps credentials of `kind`, with their account filled in."""
+    fix = FIXES.get(kind, LOGIN)
+    if account:  # the account comes from a file: quoted, it is one argument
+        import re
+        import shlex
+
+        fix = re.sub(r"\b(?:SA_)?EMAIL\b", lambda _: shlex.quote(account), fix)
+    return fix
+
+
 def checked_token(value: object, source: str) -> str:
     """The token if it is a well-formed bearer token; its text is never echoed."""
     if isinstance(value, str) and len(value) <= 8192 and re.fullmatch(_TOKEN, value):

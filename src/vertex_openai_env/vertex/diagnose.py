@@ -7,14 +7,13 @@ turned into one line plus a fix. Raw bodies are never shown.
 
 from __future__ import annotations
 
-import re
 import shlex
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import CredentialsError, TokenSourceError, VertexEnvError, reason
 from ..settings.urls import Target
-from ..tokens.types import CREDENTIAL_KINDS, FIXES, LOGIN
+from ..tokens.types import CREDENTIAL_KINDS, LOGIN, fix_for
 from .client import Reply
 
 _USER_KINDS = ("authorized_user", "gcloud", "external_account_authorized_user")
@@ -30,6 +29,7 @@ class Context(NamedTuple):
     credential_kind: str
     url: str
     quota_project: str | None = None  # sent as x-goog-user-project, if any
+    api_endpoint: str | None = None  # --api-endpoint, for fix lines that call Vertex again
 
 
 def explain(reply: Reply, context: Context) -> VertexEnvError:
@@ -85,9 +85,7 @@ def _unauthenticated(context: Context) -> VertexEnvError:
     if kind in _USER_KINDS:
         fix = f"{LOGIN}  # then run again with --no-cache"
     else:
-        fix = FIXES.get(kind, "vertex-openai-env check --verbose")
-    if context.account:  # the account comes from a file: quoted, it is one argument
-        fix = re.sub(r"\b(?:SA_)?EMAIL\b", lambda _: shlex.quote(context.account or ""), fix)
+        fix = fix_for(kind, context.account)
     return CredentialsError(
         f"Vertex AI refused the token{who} ({CREDENTIAL_KINDS.get(kind, kind)}): expired, "
         "revoked, or the account or key disabled",
@@ -143,7 +141,8 @@ def _not_found(context: Context) -> VertexEnvError:
     if target.kind == "endpoint":
         return CredentialsError(
             f"endpoint {target.id} does not exist in {project}/{location}",
-            fix=f"vertex-openai-env endpoints --project {project} --location {location}",
+            fix=f"vertex-openai-env endpoints --project {project} --location {location}"
+            + (f" --api-endpoint {context.api_endpoint}" if context.api_endpoint else ""),
         )
     return CredentialsError(
         f"model {target.id} is not served at {urlsplit(context.url).netloc} for {location} "
