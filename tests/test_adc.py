@@ -232,6 +232,8 @@ def test_metadata_probe_only_where_google_cloud_is_plausible(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
+        ("", "is empty"),
+        ("{}", 'has no "type": it is not a Google credentials file'),
         ("not json", "is not valid JSON (line 1)"),
         ('{"type": "service_account",\n "private_key": "-----BEGIN', "is not valid JSON (line 2)"),
         ("[]", "is not a JSON object"),
@@ -242,6 +244,12 @@ def test_metadata_probe_only_where_google_cloud_is_plausible(
             ' "token_uri": "https://oauth2.googleapis.com/token",'
             ' "private_key": "-----BEGIN PRIVATE KEY-----\\nbm90IGEga2V5\\n-----END PRIVATE KEY-----"}',
             "(service account key) cannot be used: the private key cannot be read",
+        ),
+        (
+            '{"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com",'
+            ' "token_uri": "https://oauth2.googleapis.com/token",'
+            ' "private_key": "-----BEGIN PRIVATE KEY-----\\nnot base64!\\n-----END PRIVATE KEY-----"}',
+            "cannot be used: the private key cannot be read",
         ),
     ],
 )
@@ -254,6 +262,7 @@ def test_broken_credential_files_are_explained(
     result = invoke(*MODEL_ARGS, "--project", "my-proj")
     assert result.exit_code == 1
     assert message in result.stderr
+    assert "(" not in result.stderr.split(message)[1].split("\n")[0]  # nothing trails it
     # A login cannot help while the variable names a broken file.
     assert "fix: unset GOOGLE_APPLICATION_CREDENTIALS" in result.stderr
     assert result.stdout == ""

@@ -25,31 +25,6 @@ def test_notes_and_verbose_settings_come_before_a_credentials_failure() -> None:
     assert lines[-2].startswith("vertex-openai-env: error: no Google credentials found")
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("", "is empty"),
-        ("{}", 'has no "type": it is not a Google credentials file'),
-        (
-            '{"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com",'
-            ' "token_uri": "https://oauth2.googleapis.com/token",'
-            ' "private_key": "-----BEGIN PRIVATE KEY-----\\nnot base64!\\n-----END PRIVATE KEY-----"}',
-            "cannot be used: the private key cannot be read",
-        ),
-    ],
-)
-def test_a_broken_credentials_file_is_said_plainly(
-    content: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "key.json"
-    path.write_text(content)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
-    result = invoke(*ARGS, "--model", "m")
-    assert result.exit_code == 1
-    assert message in result.stderr
-    assert "(" not in result.stderr.split(message)[1].split("\n")[0]  # nothing trails it
-
-
 def test_a_refused_key_names_its_own_account_in_the_fix(
     google: FakeGoogle, service_account: Path
 ) -> None:
