@@ -8,6 +8,7 @@ from vertex_openai_env.errors import InputError
 from vertex_openai_env.settings import regions, urls
 from vertex_openai_env.settings.models import check_model
 from vertex_openai_env.settings.place import Flags, resolve
+from vertex_openai_env.settings.sources import Sources
 from vertex_openai_env.settings.urls import Target
 
 MODEL = Target("model", "google/gemini-2.5-flash")
@@ -249,7 +250,7 @@ def test_endpoints_need_a_region(location: str) -> None:
     ],
 )
 def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: str | None) -> None:
-    place = resolve(Flags(project="my-proj", model=given), {})
+    place = resolve(Flags(project="my-proj", model=given), Sources({}))
     assert place.target.id == model
     notes = " ".join(place.notes)
     assert (note in notes) if note else "model" not in notes

@@ -13,7 +13,7 @@ from .durations import parse_duration, spoken
 from .errors import InputError
 from .output.variables import Names, model_var
 from .settings.place import Flags, Place, resolve
-from .settings.sources import Sourced
+from .settings.sources import Sourced, Sources
 from .tokens import request
 from .tokens.types import TokenRequest
 
@@ -53,6 +53,7 @@ def build(
     options: Mapping[str, Any], environ: Mapping[str, str], target_required: bool = True
 ) -> Job:
     """The job that `options` (as the command line names them) and `environ` describe."""
+    sources = Sources(environ)  # one reading of gcloud's files serves both resolvers
     place = resolve(
         Flags(
             project=options["project"],
@@ -62,7 +63,7 @@ def build(
             api_version=options["api_version"],
             api_endpoint=options["api_endpoint"],
         ),
-        environ,
+        sources,
         target_required,
     )
     token, origins = request.resolve(
@@ -73,7 +74,7 @@ def build(
             quota_project=options["quota_project"],
             scopes=tuple(options["scopes"]),
         ),
-        environ,
+        sources,
     )
     min_valid = parse_duration(options["min_valid"], "--min-valid")
     if min_valid >= token.known_lifetime:

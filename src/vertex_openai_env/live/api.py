@@ -26,7 +26,7 @@ from datetime import datetime
 from ..deadline import Deadline
 from ..output.variables import QUOTA_HEADER
 from ..settings.place import Flags, resolve
-from ..settings.sources import python_spelling
+from ..settings.sources import Sources, python_spelling
 from ..tokens import credentials_file, request
 from ..tokens.registry import fetch
 from ..tokens.types import Minted
@@ -53,7 +53,7 @@ def base_url(
         api_endpoint=api_endpoint,
     )
     environ = os.environ if environ is None else environ
-    place = resolve(flags, environ, target_required=False, spell=python_spelling("base_url"))
+    place = resolve(flags, Sources(environ, python_spelling("base_url")), target_required=False)
     return place.destination().base_url
 
 
@@ -80,8 +80,8 @@ class _Tokens:
             quota_project=quota_project,
             scopes=scopes,
         )
-        spell = python_spelling(type(self).__name__)
-        self._request, _ = request.resolve(flags, self._environ, spell)
+        sources = Sources(self._environ, python_spelling(type(self).__name__))
+        self._request, _ = request.resolve(flags, sources)
         self._min_valid = min_valid
         self._timeout = timeout
         self._minted: Minted | None = None

@@ -6,7 +6,7 @@ credentials); `Place.destination` then gives the `Destination`, project known, U
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..errors import InputError
@@ -109,17 +109,12 @@ def _origins(place: Place | Destination) -> dict[str, Sourced]:
     return {name: value for name, value in shown.items() if value is not None}
 
 
-def resolve(
-    flags: Flags,
-    environ: Mapping[str, str],
-    target_required: bool = True,
-    spell: Callable[[str], str] = cli_spelling,
-) -> Place:
+def resolve(flags: Flags, sources: Sources, target_required: bool = True) -> Place:
     """Resolve the place by precedence (flags, variables, gcloud), validating as it goes.
 
     Without `target_required`, a missing target means managed models in general.
     """
-    sources = Sources(environ, spell)
+    spell = sources.spell
     target, target_source, given = _resolve_target(flags, sources, target_required)
     project = first(
         (

@@ -6,13 +6,13 @@ Resolved like the place (flag, then environment, then gcloud's files), each with
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..durations import parse_duration, spoken
 from ..errors import InputError, shown
 from ..settings import urls
-from ..settings.sources import ENV_PREFIX, Sourced, Sources, cli_spelling, first
+from ..settings.sources import ENV_PREFIX, Sourced, Sources, first
 from .registry import DEFAULT, SOURCES
 from .types import CLOUD_PLATFORM, MAX_LIFETIME, TokenRequest
 
@@ -32,13 +32,9 @@ class TokenFlags(NamedTuple):
     scopes: tuple[str, ...] = ()
 
 
-def resolve(
-    flags: TokenFlags,
-    environ: Mapping[str, str],
-    spell: Callable[[str], str] = cli_spelling,
-) -> tuple[TokenRequest, dict[str, Sourced]]:
+def resolve(flags: TokenFlags, sources: Sources) -> tuple[TokenRequest, dict[str, Sourced]]:
     """The token request, and where each of its settings came from."""
-    sources = Sources(environ, spell)
+    spell = sources.spell
     source = first(
         (
             sources.flag("token-source", flags.token_source),
