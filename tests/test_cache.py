@@ -154,17 +154,18 @@ def test_a_folder_owned_by_someone_else_is_not_used(
     assert list(folder.iterdir()) == []
 
 
-def test_a_cache_hit_imports_neither_google_auth_nor_requests_nor_click(
+def test_a_cache_hit_imports_no_network_library_nor_click_nor_subprocess(
     google: FakeGoogle, service_account: Path
 ) -> None:
     token()  # fills the cache
     code = (
         "import sys\n"
-        f"sys.argv = ['vertex-openai-env', *{list(ARGS)!r}, '--format', 'sh']\n"
+        f"sys.argv = ['vertex-openai-env', *{list(ARGS)!r}]\n"  # the shell detected, too
         "from vertex_openai_env.launch import main\n"
         "try: main()\n"
         "except SystemExit: pass\n"
-        "heavy = ('google', 'requests', 'urllib3', 'click', 'urllib.request', 'http')\n"
+        "heavy = ('google', 'requests', 'urllib3', 'click', 'urllib.request', 'http',"
+        " 'subprocess', 'pathlib')\n"
         "print([m for m in sys.modules if m.startswith(heavy)], file=sys.stderr)\n"
     )
     result = subprocess.run(

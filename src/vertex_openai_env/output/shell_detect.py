@@ -1,12 +1,14 @@
-"""Which shell called us: the parent process first, then $SHELL, else POSIX sh."""
+"""Which shell called us: the parent process first, then $SHELL, else POSIX sh.
+
+On the path of every `eval "$(vertex-openai-env ...)"`, cache hits included: it imports
+neither pathlib nor subprocess unless `ps` is needed.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import NamedTuple
 
 _FORMAT_OF_SHELL = {
@@ -40,18 +42,21 @@ def detect(environ: Mapping[str, str], parent: int | None = None) -> Detected:
 
 def format_of(program: str) -> str | None:
     """`/usr/bin/fish` -> `fish`; a login shell's `-zsh` -> `sh`; unknown -> None."""
-    name = Path(program).name.lstrip("-").lower().removesuffix(".exe")
+    name = os.path.basename(program).lstrip("-").lower().removesuffix(".exe")
     return _FORMAT_OF_SHELL.get(name)
 
 
 def process_name(pid: int) -> str | None:
     """The command name of process `pid`, or None where it cannot be read cheaply."""
     try:
-        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip() or None
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
+            return comm.read().strip() or None
     except OSError:
         pass
     if sys.platform == "win32":
         return None
+    import subprocess
+
     try:  # macOS and the BSDs have no /proc.
         result = subprocess.run(
             ["ps", "-o", "comm=", "-p", str(pid)],
