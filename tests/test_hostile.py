@@ -163,23 +163,36 @@ def test_an_expiry_years_away_is_trusted_for_twelve_hours_at_most(
     assert expires - time.mktime(time.gmtime()) <= 12 * 3600 + 5
 
 
+def with_piped_key(key: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The tool run by bash with its key given as `<(cat KEY)`: a pipe, readable once."""
+    script = f'GOOGLE_APPLICATION_CREDENTIALS=<(cat {key}) vertex-openai-env "$@"'
+    return subprocess.run(
+        [require("bash"), "-c", script, "bash", *ARGS, "--model", "m", *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+    )
+
+
 def test_a_key_read_through_process_substitution_is_read_once(
     google: FakeGoogle, tmp_path: Path
 ) -> None:
-    bash = require("bash")
     key = google.service_account_file(tmp_path)
-    script = f'GOOGLE_APPLICATION_CREDENTIALS=<(cat {key}) vertex-openai-env "$@"'
-    args = [*ARGS, "--model", "m", "--format", "sh"]
     for _ in range(2):  # the second run is a cache hit: the pipe's bytes name the same key
-        result = subprocess.run(
-            [bash, "-c", script, "bash", *args],
-            capture_output=True,
-            text=True,
-            env=cli_env(),
-            timeout=60,
-        )
+        result = with_piped_key(key, "--format", "sh")
         assert result.returncode == 0, result.stderr
         assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert google.count("/token") == 1
+
+
+def test_check_reads_a_piped_key_once_for_both_its_steps(
+    google: FakeGoogle, tmp_path: Path
+) -> None:
+    result = with_piped_key(google.service_account_file(tmp_path), "check")
+    assert result.returncode == 0, result.stderr
+    assert "credentials: service account key runner@" in result.stderr  # described first
+    assert result.stderr.endswith("all good\n")  # then the token fetched from it
     assert google.count("/token") == 1
 
 

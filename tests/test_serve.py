@@ -18,9 +18,9 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
-from tests.conftest import closed_port
+from tests.conftest import closed_port, exported, invoke
 from tests.fake_google import Call, FakeGoogle, Reply, json_reply, status_reply, vertex_error
-from tests.gateways import CHAT, MODEL, ROOT, InProcess, in_process
+from tests.gateways import CHAT, MODEL, PLACE, ROOT, InProcess, in_process
 from vertex_openai_env.gateway import upstream
 
 HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
@@ -232,6 +232,8 @@ def test_a_401_from_vertex_is_answered_by_a_new_token_and_one_retry(
     assert google.valid(retried.bearer)
     assert refused.body == retried.body
     assert google.count("/token") == tokens_before + 1
+    again = invoke(*PLACE, "--api-endpoint", google.url, *MODEL, "--format", "sh")
+    assert exported(again.stdout)["OPENAI_API_KEY"] == retried.bearer  # the cache's, replaced
 
 
 def test_a_second_401_goes_back_to_the_client_and_is_explained(

@@ -200,6 +200,8 @@ def test_check_fails_for_a_dedicated_endpoint_on_the_shared_host(vertex: FakeGoo
     assert "all good" not in result.stderr
     quiet = cli(vertex, "check", "--endpoint", "1002", "--dedicated")
     assert quiet.exit_code == 0, quiet.stderr
+    endpoint = f"/v1/projects/{PROJECT}/locations/{LOCATION}/endpoints/1002"
+    assert vertex.count(endpoint) == 2  # one per check: --dedicated's look-up serves both
 
 
 def test_check_fails_for_an_endpoint_with_no_deployed_model(vertex: FakeGoogle) -> None:

@@ -17,7 +17,8 @@ from .tokens.registry import fetch
 from .tokens.types import CREDENTIAL_KINDS, Minted
 
 if TYPE_CHECKING:  # the REST client pulls in urllib.request: only loaded when it is used
-    from .vertex.client import Client
+    from .tokens.credentials_file import CredentialsFile
+    from .vertex.client import Client, Endpoint
     from .vertex.diagnose import Context
 
 
@@ -31,6 +32,7 @@ class Exports(NamedTuple):
     deadline: Deadline
     notes: tuple[str, ...] = ()
     story: str = ""  # for --verbose: from the cache, or fetched from where
+    endpoint: Endpoint | None = None  # the target endpoint as Vertex describes it, if asked
 
     def seconds_until_stale(self) -> int:
         """How long until the token has less than the job's `min_valid` seconds left."""
@@ -47,6 +49,21 @@ class Exports(NamedTuple):
             credential.quota_project,
             self.deadline,
         )
+
+    def endpoints(self, only: str | None = None) -> list[Endpoint]:
+        """The region's endpoints as Vertex lists them (or just endpoint `only`), a failure
+        explained."""
+        from .vertex.client import ApiFailure
+        from .vertex.diagnose import explain
+
+        client = self.client()
+        project, location = self.destination.project.value, self.destination.location.value
+        try:
+            if only is None:
+                return client.endpoints(project, location)
+            return [client.endpoint(project, location, only)]
+        except ApiFailure as failure:
+            raise explain(failure.reply, self.context(client.root)) from None
 
     def context(self, url: str) -> Context:
         """What a call to `url` was about, for explaining its failure."""
@@ -111,21 +128,43 @@ class Exports(NamedTuple):
         return lines
 
 
-def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
-    """Get a token (from the cache when fresh), resolve the destination, build the variables."""
-    deadline = Deadline(job.timeout)
-    notes = list(job.place.notes)
-    story = ""
-    if job.use_cache:
-        from .tokens.cache import TokenCache
+def mint(
+    job: Job,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    file: CredentialsFile | None = None,
+    fresh: bool = False,
+) -> tuple[Minted, list[str], str]:
+    """A token for `job`, the notes on the way, and (for --verbose) where it came from.
 
-        cache = TokenCache(environ, job.min_valid, deadline)
-        minted = cache.get(job.token)
-        notes += cache.notes
-        story = cache.story
-    else:
-        minted = fetch(job.token, environ, deadline)
-        story = f"token: fetched from {minted.credential.origin} (a fresh one, not cached)"
+    From the cache when it holds one fresh enough, unless `fresh` (Vertex refused the last
+    one); a fetched token is kept there for next time. `file`: the credentials file, if it
+    was read already (a pipe such as `<(cat key.json)` can be read once only).
+    """
+    if not job.use_cache:
+        minted = fetch(job.token, environ, deadline, file)
+        origin = minted.credential.origin
+        return minted, [], f"token: fetched from {origin} (a fresh one, not cached)"
+    from .tokens.cache import TokenCache
+
+    cache = TokenCache(environ, job.min_valid, deadline)
+    minted = cache.get(job.token, file, fresh)
+    return minted, cache.notes, cache.story
+
+
+def prepare(
+    job: Job,
+    environ: Mapping[str, str],
+    deadline: Deadline | None = None,
+    file: CredentialsFile | None = None,
+) -> Exports:
+    """Get a token (from the cache when fresh), resolve the destination, build the variables.
+
+    `deadline`: the run's, if it started before; `file`: as `mint` takes it.
+    """
+    deadline = deadline or Deadline(job.timeout)
+    minted, notes, story = mint(job, environ, deadline, file)
+    notes = [*job.place.notes, *notes]
     left = minted.token.seconds_left()
     if left < job.min_valid:
         notes.append(
@@ -135,7 +174,7 @@ def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
     destination = job.place.destination(minted.credential.project)
     exports = Exports(job, destination, minted, {}, deadline, tuple(notes), story)
     if job.dedicated:
-        exports = exports._replace(destination=_dedicated(exports))
+        exports = _dedicated(exports)
     target = exports.destination.target
     model = target.id if target.kind == "model" else None
     token = minted.token
@@ -147,21 +186,14 @@ def prepare(job: Job, environ: Mapping[str, str]) -> Exports:
     return exports._replace(variables=values)
 
 
-def _dedicated(exports: Exports) -> Destination:
-    """The destination on the endpoint's own DNS name: the shared host refuses dedicated ones."""
-    from .vertex.client import ApiFailure
-    from .vertex.diagnose import explain
-
-    destination = exports.destination
-    client = exports.client()
-    endpoint_id = destination.target.id
-    try:
-        found = client.endpoint(destination.project.value, destination.location.value, endpoint_id)
-    except ApiFailure as failure:
-        raise explain(failure.reply, exports.context(client.root)) from None
+def _dedicated(exports: Exports) -> Exports:
+    """To the endpoint's own DNS name: the shared host refuses dedicated endpoints."""
+    endpoint_id = exports.destination.target.id
+    found = exports.endpoints(endpoint_id)[0]
     if not found.dedicated_dns:
         raise TokenSourceError(
             f"endpoint {endpoint_id} has no dedicated DNS name: it is served on the shared host",
             fix="run again without --dedicated",
         )
-    return destination._replace(dedicated_dns=found.dedicated_dns)
+    destination = exports.destination._replace(dedicated_dns=found.dedicated_dns)
+    return exports._replace(destination=destination, endpoint=found)

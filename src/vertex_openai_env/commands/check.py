@@ -18,10 +18,9 @@ from urllib.parse import urlsplit
 import click
 
 from .. import console, job
+from ..deadline import Deadline
 from ..errors import VertexEnvError
 from ..pipeline import Exports, prepare
-from ..vertex.client import ApiFailure, probe
-from ..vertex.diagnose import explain
 from . import options
 from .check_report import Report
 from .help import Command
@@ -71,8 +70,9 @@ def run(settings: Mapping[str, Any], environ: Mapping[str, str], with_probe: boo
         the_job = job.build(settings, environ)
         report.place(the_job)
         report.step = "credentials"
-        report.credentials_before(the_job, environ)
-        exports = prepare(the_job, environ)
+        deadline = Deadline(the_job.timeout)  # one for the whole check
+        file = report.credentials_before(the_job, environ, deadline)
+        exports = prepare(the_job, environ, deadline, file)
         report.exports(exports)
         if exports.destination.target.kind == "endpoint":
             report.step = "endpoint"
@@ -88,13 +88,7 @@ def run(settings: Mapping[str, Any], environ: Mapping[str, str], with_probe: boo
 def _look_up(exports: Exports, report: Report) -> None:
     """The endpoint must exist, hold a deployed model, and be reached on the right host."""
     destination = exports.destination
-    client = exports.client()
-    try:
-        found = client.endpoint(
-            destination.project.value, destination.location.value, destination.target.id
-        )
-    except ApiFailure as failure:
-        raise explain(failure.reply, exports.context(client.root)) from None
+    found = exports.endpoint or exports.endpoints(destination.target.id)[0]
     report.endpoint(found)
     asked = destination.target.id  # checked, unlike whatever the server calls it
     if not found.deployed_models:
@@ -115,6 +109,9 @@ def _probe(exports: Exports, report: Report) -> None:
     """The smallest chat completion, and what its failure means."""
     target = exports.destination.target
     base = exports.destination.base_url
+    from ..vertex.client import probe  # urllib.request: not for `--help` and TAB
+    from ..vertex.diagnose import explain
+
     reply = probe(exports.client(), base, target.id if target.kind == "model" else None)
     report.probed(reply)
     if not reply.ok:

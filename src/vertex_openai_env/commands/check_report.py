@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import VertexEnvError
 from ..job import Job
@@ -11,7 +11,11 @@ from ..pipeline import Exports
 from ..settings.sources import described
 from ..tokens import credentials_file, metadata
 from ..tokens.types import CREDENTIAL_KINDS
-from ..vertex.client import Endpoint, Reply
+
+if TYPE_CHECKING:
+    from ..deadline import Deadline
+    from ..tokens.credentials_file import CredentialsFile
+    from ..vertex.client import Endpoint, Reply
 
 
 class Report:
@@ -45,14 +49,19 @@ class Report:
         self.lines += described(origins)
         self.lines += [f"note: {note}" for note in job.place.notes]
 
-    def credentials_before(self, job: Job, environ: Mapping[str, str]) -> None:
-        """Which credentials the token will come from, read without asking anyone."""
+    def credentials_before(
+        self, job: Job, environ: Mapping[str, str], deadline: Deadline
+    ) -> CredentialsFile | None:
+        """Which credentials the token will come from, read without asking anyone; the
+        credentials file, if read, for the token to come from (a pipe gives it once only)."""
+        file = None
         if job.token.source != "google-auth":
             said = f"{job.token.source} (its application-default login)"
         else:
-            said = _credentials(environ, job.timeout)
+            said, file = _credentials(environ, deadline)
         self.found["credentials"] = {"source": said}
         self.lines.append(f"credentials: {said}")
+        return file
 
     def exports(self, exports: Exports) -> None:
         """Everything resolved with the token: the full picture replaces the partial one."""
@@ -81,23 +90,26 @@ class Report:
             self.lines.append(f"probe: ok (HTTP {reply.status} in {reply.seconds:.2f}s)")
 
 
-def _credentials(environ: Mapping[str, str], timeout: float) -> str:
-    """The credentials google-auth would use, by kind and account, from their file alone."""
-    from ..deadline import Deadline
-
+def _credentials(
+    environ: Mapping[str, str], deadline: Deadline
+) -> tuple[str, CredentialsFile | None]:
+    """The credentials google-auth would use, by kind and account, from their file alone;
+    and that file."""
     located = credentials_file.locate(environ)
     if located is None:
         if metadata.plausible(environ):
-            return f"the metadata server ({metadata.host(environ)}), if it answers"
-        return "none found (no $GOOGLE_APPLICATION_CREDENTIALS, no gcloud login)"
+            return f"the metadata server ({metadata.host(environ)}), if it answers", None
+        return "none found (no $GOOGLE_APPLICATION_CREDENTIALS, no gcloud login)", None
     path, origin = located
+    file = None
     try:
-        info = credentials_file.read(path, origin, Deadline(timeout)).json()
-    except VertexEnvError:
-        return f"{path} (from {origin}), which cannot be read"
+        file = credentials_file.read(path, origin, deadline)
+        info = file.json()
+    except VertexEnvError:  # the token's step says why, from the same reading
+        return f"{path} (from {origin}), which cannot be read", file
     kind = CREDENTIAL_KINDS.get(str(info.get("type")), f"type {str(info.get('type'))[:40]}")
     account = info.get("client_email") or info.get("account")
-    return f"{kind}{f' {account}' if account else ''} (from {origin} ({path}))"
+    return f"{kind}{f' {account}' if account else ''} (from {origin} ({path}))", file
 
 
 def token_prefix(token: str) -> str:

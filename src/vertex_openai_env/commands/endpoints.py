@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import console, job
 from ..settings.urls import check_regional
-from ..vertex.client import ApiFailure, Endpoint
-from ..vertex.diagnose import explain
 from . import options
 from .export import prepared
 from .help import Command
+
+if TYPE_CHECKING:
+    from ..vertex.client import Endpoint
 
 _COLUMNS = ("ENDPOINT ID", "DISPLAY NAME", "DEPLOYED MODELS", "DEDICATED DNS")
 _TARGET_VARIABLES = ("VERTEX_OPENAI_ENV_MODEL", "VERTEX_OPENAI_ENV_ENDPOINT")
@@ -53,16 +54,8 @@ def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
     location = the_job.place.location
     check_regional(location.value, defaulted=location.source.startswith("default"))
     exports = prepared(the_job)
-    client = exports.client()
-    destination = exports.destination
-    target = destination.target
-    try:
-        if target.kind == "endpoint":
-            found = [client.endpoint(destination.project.value, location.value, target.id)]
-        else:
-            found = client.endpoints(destination.project.value, location.value)
-    except ApiFailure as failure:
-        raise explain(failure.reply, exports.context(client.root)) from None
+    target = exports.destination.target
+    found = exports.endpoints(target.id if target.kind == "endpoint" else None)
     if fmt == "json":
         console.emit(json.dumps([endpoint.as_json() for endpoint in found], indent=2) + "\n")
     elif found:

@@ -17,7 +17,7 @@ from ..durations import spoken
 from ..errors import VertexEnvError, reason
 from ..job import Job
 from ..live.watch import FIRST_RETRY, LAST_RETRY, next_refresh
-from ..tokens.registry import fetch
+from ..pipeline import mint
 from ..tokens.types import Minted
 
 EXPIRY_MARGIN = 1.0  # seconds: a token this close to expiry may die on its way to Vertex
@@ -106,13 +106,12 @@ class TokenKeeper:
 
     def _mint(self, forced: bool) -> Minted:
         """A token as the export gets one: from the cache if it holds a newer one, unless
-        `forced` (the token Vertex refused may be the cache's)."""
+        `forced` (the token Vertex refused may be the cache's: the new one replaces it)."""
         deadline = Deadline(self._job.timeout)
-        if forced or not self._job.use_cache:
-            return fetch(self._job.token, self._environ, deadline)
-        from ..tokens.cache import TokenCache
-
-        return TokenCache(self._environ, self._job.min_valid, deadline).get(self._job.token)
+        minted, notes, _ = mint(self._job, self._environ, deadline, fresh=forced)
+        for note in notes:  # the cache could not be used: said at each refresh, hourly
+            self._say(f"note: {note}")
+        return minted
 
     async def _keep_fresh(self) -> None:
         while True:

@@ -65,10 +65,13 @@ class TokenCache:
         self.notes: list[str] = []
         self.story = ""
 
-    def get(self, request: TokenRequest) -> Minted:
-        """A cached token if one is fresh enough, else a fresh one, kept for next time."""
-        path, file = self._key(request)
-        minted = self._load(path) if path else None
+    def get(
+        self, request: TokenRequest, file: CredentialsFile | None = None, fresh: bool = False
+    ) -> Minted:
+        """A cached token if one is fresh enough (and not `fresh`), else a fresh one, kept
+        for next time. `file`: the credentials file, if the caller has read it already."""
+        path, file = self._key(request, file)
+        minted = self._load(path) if path and not fresh else None
         if minted is not None:
             left = spoken(int(minted.token.seconds_left()))
             self.story = f"token: from the cache ({left} left)"
@@ -106,13 +109,15 @@ class TokenCache:
             folder = os.path.dirname(path)
             self.notes.append(f"could not write the token cache in {folder}: {exc.strerror}")
 
-    def _key(self, request: TokenRequest) -> tuple[str | None, CredentialsFile | None]:
+    def _key(
+        self, request: TokenRequest, file: CredentialsFile | None
+    ) -> tuple[str | None, CredentialsFile | None]:
         """The entry for `request` (None: do not cache), and the credentials file if read."""
         folder = self._folder
         if folder is None:
-            return None, None
+            return None, file
         try:
-            identity, file = _credential_identity(self.environ, self.deadline)
+            identity, file = _credential_identity(self.environ, self.deadline, file)
         except VertexEnvError:
             return None, None  # the token source will say what is wrong, as it fetches
         if identity is None:
@@ -151,7 +156,7 @@ def _unsafe(info: os.stat_result) -> str | None:
 
 
 def _credential_identity(
-    environ: Mapping[str, str], deadline: Deadline
+    environ: Mapping[str, str], deadline: Deadline, file: CredentialsFile | None
 ) -> tuple[dict[str, str] | None, CredentialsFile | None]:
     """What names the credentials, and the credentials file when there is one.
 
@@ -159,11 +164,12 @@ def _credential_identity(
     `<(cat key.json)` the same one every time); the metadata server by its service account.
     None: nothing to key by.
     """
-    located = credentials_file.locate(environ)
-    if located is None:
-        account = metadata.account(environ, deadline)
-        return ({"metadata_server": account} if account else None), None
-    file = credentials_file.read(*located, deadline)
+    if file is None:
+        located = credentials_file.locate(environ)
+        if located is None:
+            account = metadata.account(environ, deadline)
+            return ({"metadata_server": account} if account else None), None
+        file = credentials_file.read(*located, deadline)
     return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
 
 
