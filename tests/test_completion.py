@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import click
 import pytest
@@ -95,3 +96,38 @@ def test_fish_shows_whole_descriptions_commas_and_all() -> None:
     assert result.stdout.splitlines() == [
         "--location\tglobal, us, eu or a region such as us-central1 (models default to global)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [
+        (["--help"], {}),
+        (
+            [],
+            {"_VERTEX_OPENAI_ENV_COMPLETE": "bash_complete", "COMP_WORDS": "x ", "COMP_CWORD": "1"},
+        ),
+    ],
+    ids=["help", "tab-on-commands"],
+)
+def test_listing_the_commands_loads_no_network_library(
+    argv: list[str], environ: dict[str, str]
+) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['vertex-openai-env', *{argv!r}]\n"
+        "from vertex_openai_env.launch import main\n"
+        "try: main()\n"
+        "except SystemExit: pass\n"
+        "heavy = ('google', 'requests', 'urllib.request', 'http.client', 'ssl', 'aiohttp')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**cli_env(), **environ},
+        check=True,
+        timeout=60,
+    )
+    assert "check" in result.stdout  # the commands were listed
+    assert result.stderr.strip() == "[]"
