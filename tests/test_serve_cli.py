@@ -152,13 +152,17 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
 ) -> None:
     path = tmp_path / ".env"
     path.write_text("KEEP=me\nOPENAI_API_KEY=old\n")
+    path.chmod(0o644)
     process = subprocess.Popen(
         ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
     )  # fmt: skip
     assert process.stderr is not None
+    said = ""
     while "wrote " not in (line := process.stderr.readline()):
         assert line, "serve stopped before writing the file"
+        said += line
+    assert f"{path} is readable by others (mode 0644)" in said  # the key, as the export's token
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0

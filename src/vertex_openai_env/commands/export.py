@@ -37,16 +37,19 @@ def run(options: Mapping[str, Any]) -> None:
         return
     exports = prepared(job)
     fmt = out.format or detect_format(job.verbose)
-    console.emit(render(fmt, exports, out.step_outputs))
+    console.emit(render(fmt, exports.variables, exports.details(), out.step_outputs))
 
 
-def render(fmt: str, exports: Exports, step_outputs: bool = False) -> str:
-    """The variables in format `fmt` (github also writes its files)."""
+def render(
+    fmt: str, variables: dict[str, str], details: dict[str, Any], step_outputs: bool = False
+) -> str:
+    """The variables in format `fmt`, the JSON format's `details` beside them (github also
+    writes its files)."""
     from ..output.formats import get
 
     rendering = Rendering(
-        exports.variables,
-        details=exports.details(),
+        variables,
+        details=details,
         secrets=frozenset({API_KEY}),
         environ=os.environ,
         step_outputs=step_outputs,
@@ -73,15 +76,20 @@ def prepared(job: Job) -> Exports:
 
 def write_env_file(job: Job, path: Path) -> Exports:
     """Merge the variables into the `.env` file at `path`, saying what changed."""
-    from ..output import envfile
-
     exports = prepared(job)
-    mode = envfile.update(path, exports.variables, exports.deadline)
-    if mode & 0o077:
-        console.note_once(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
+    write_variables(path, exports.variables, exports.deadline)
     if job.verbose or sys.stderr.isatty():  # a person likes to know; a script does not
         console.say(f"set {', '.join(exports.variables)} in {path}")
     return exports
+
+
+def write_variables(path: Path, variables: dict[str, str], deadline: Deadline) -> None:
+    """Merge `variables` into the `.env` file at `path`; a file others can read is said."""
+    from ..output import envfile
+
+    mode = envfile.update(path, variables, deadline)
+    if mode & 0o077:
+        console.note_once(f"{path} is readable by others (mode {mode:04o}): chmod 600 {path}")
 
 
 def detect_format(verbose: bool) -> str:

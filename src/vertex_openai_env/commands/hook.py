@@ -37,5 +37,5 @@ def hook(ctx: click.Context, /, shell: str, refresh: bool, **_: Any) -> None:
         console.emit(snippet(shell, options.given_args(ctx)))
         return
     exports = prepared(the_job)
-    text = render(FORMAT_OF_SHELL[shell], exports)
+    text = render(FORMAT_OF_SHELL[shell], exports.variables, exports.details())
     console.emit(text + deadline_line(shell, exports.seconds_until_stale()))

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import console, job
-from ..output.variables import API_KEY
+from ..deadline import Deadline
 from . import options
-from .export import detect_format, prepared
+from .export import detect_format, prepared, render, write_variables
 from .help import Command
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def serve(
     local_key = key.from_file(key_file) if key_file else key.new_key()
     settings = server.Settings(local_key, listen, port, upstream_timeout)
     gateway = _gateway(the_job, settings)
-    fmt = None if out.env_file else out.format or detect_format(the_job.verbose)
+    fmt = out.format or detect_format(the_job.verbose)  # dotenv with --env-file
     import asyncio
 
     asyncio.run(server.serve(gateway, _announcer(gateway, fmt, out.env_file)))
@@ -119,7 +119,7 @@ def _gateway(the_job: job.Job, settings: Settings) -> Gateway:
 
 
 def _announcer(
-    gateway: Gateway, fmt: str | None, env_file: Path | None
+    gateway: Gateway, fmt: str, env_file: Path | None
 ) -> Callable[[dict[str, str]], None]:
     """What tells clients where the gateway is, once it listens: stdout, or a `.env` file."""
 
@@ -134,16 +134,10 @@ def _announcer(
                 "reach it and holds the key uses your Google credentials"
             )
         if env_file is not None:
-            from ..output import envfile
-
-            envfile.update(env_file, variables)
+            write_variables(env_file, variables, Deadline(gateway.exports.job.timeout))
             console.say(f"wrote {', '.join(variables)} to {env_file}")
             return
-        from ..output.formats import get
-        from ..output.formats.base import Output
-
         details = {"gateway": {"pid": os.getpid(), "upstream": upstream}}
-        rendering = Output(variables, details, frozenset({API_KEY}), os.environ)
-        console.emit(get(fmt or "sh").render(rendering))
+        console.emit(render(fmt, variables, details))
 
     return announce
