@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 
 from tests.conftest import NOBODY, as_other_user, invoke
 from tests.fake_google import FakeGoogle
+from vertex_openai_env.deadline import Deadline
 from vertex_openai_env.errors import OutputError
 from vertex_openai_env.output import envfile
 from vertex_openai_env.output.dotenv_text import merge
@@ -34,7 +35,7 @@ LAST=1"""
 def test_other_lines_survive_byte_for_byte(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text(EXISTING)
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert (
         path.read_text()
         == """\
@@ -53,7 +54,7 @@ LAST=1"""
 def test_missing_keys_are_appended_after_a_newline(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1")
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert path.read_text() == "A=1\nOPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"
     assert dotenv_values(path) == {"A": "1", **NEW}
 
@@ -61,7 +62,7 @@ def test_missing_keys_are_appended_after_a_newline(tmp_path: Path) -> None:
 def test_crlf_files_stay_crlf(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_bytes(b"A=1\r\nOPENAI_API_KEY=old\r\n")
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert path.read_bytes() == (
         b"A=1\r\nOPENAI_API_KEY=ya29.new\r\nOPENAI_BASE_URL=https://h/v1\r\n"
     )
@@ -70,27 +71,29 @@ def test_crlf_files_stay_crlf(tmp_path: Path) -> None:
 def test_a_byte_order_mark_is_kept(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("\ufeffA=1\n", encoding="utf-8")
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert path.read_text(encoding="utf-8").startswith("\ufeffA=1\nOPENAI_API_KEY=")
 
 
 def test_every_duplicate_of_a_key_is_updated(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("OPENAI_API_KEY=a\nB=2\nOPENAI_API_KEY=b\n")
-    envfile.update(path, {"OPENAI_API_KEY": "c"})
+    envfile.update(path, {"OPENAI_API_KEY": "c"}, Deadline(10))
     assert path.read_text() == "OPENAI_API_KEY=c\nB=2\nOPENAI_API_KEY=c\n"
 
 
 def test_remove_deletes_only_our_lines(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("# keep\nOPENAI_API_KEY=a\n\nB=2\nexport OPENAI_BASE_URL=x\n")
-    envfile.remove(path, ("OPENAI_API_KEY", "OPENAI_BASE_URL"))
+    envfile.remove(
+        path, lambda _: dict.fromkeys(("OPENAI_API_KEY", "OPENAI_BASE_URL")), Deadline(10)
+    )
     assert path.read_text() == "# keep\n\nB=2\n"
 
 
 def test_a_new_file_is_private_from_birth(tmp_path: Path) -> None:
     path = tmp_path / ".env"
-    assert envfile.update(path, NEW) == 0o600
+    assert envfile.update(path, NEW, Deadline(10)) == 0o600
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -98,7 +101,7 @@ def test_an_existing_mode_is_kept(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("A=1\n")
     path.chmod(0o640)
-    assert envfile.update(path, NEW) == 0o640
+    assert envfile.update(path, NEW, Deadline(10)) == 0o640
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
@@ -108,7 +111,7 @@ def test_a_symlink_is_written_through_and_kept(tmp_path: Path) -> None:
     target.write_text("A=1\n")
     link = tmp_path / ".env"
     link.symlink_to(target)
-    envfile.update(link, NEW)
+    envfile.update(link, NEW, Deadline(10))
     assert link.is_symlink()
     assert dotenv_values(target) == {"A": "1", **NEW}
     assert sorted(p.name for p in target.parent.iterdir()) == ["real.env"]
@@ -131,7 +134,7 @@ def test_unwritable_targets_are_refused_untouched(
     setup(path)
     before = path.read_bytes() if path.is_file() else None
     with pytest.raises(OutputError, match=message):
-        envfile.update(path, NEW)
+        envfile.update(path, NEW, Deadline(10))
     if before is not None:
         assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == [".env"]
@@ -139,7 +142,7 @@ def test_unwritable_targets_are_refused_untouched(
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="does not exist"):
-        envfile.update(tmp_path / "nope" / ".env", NEW)
+        envfile.update(tmp_path / "nope" / ".env", NEW, Deadline(10))
 
 
 def test_a_read_only_folder_is_refused(shared_tmp: Path) -> None:
@@ -154,7 +157,7 @@ def test_a_read_only_folder_is_refused(shared_tmp: Path) -> None:
 
     def attempt() -> str:
         try:
-            envfile.update(path, {"A": "2"})
+            envfile.update(path, {"A": "2"}, Deadline(10))
         except OutputError as exc:
             return exc.message
         return "written"
@@ -203,7 +206,7 @@ def test_root_keeps_the_owner_of_someone_elses_file(shared_tmp: Path) -> None:
     path = shared_tmp / ".env"
     path.write_text("A=1\n")
     os.chown(path, NOBODY, NOBODY)
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, NOBODY)
     assert dotenv_values(path) == {"A": "1", **NEW}
 
@@ -218,7 +221,7 @@ def test_a_file_owned_by_another_user_is_refused(shared_tmp: Path) -> None:
 
     def attempt() -> str:
         try:
-            envfile.update(path, {"A": "2"})
+            envfile.update(path, {"A": "2"}, Deadline(10))
         except OutputError as exc:
             return exc.message
         return "written"
@@ -240,7 +243,7 @@ def test_a_file_owned_by_another_user_is_refused(shared_tmp: Path) -> None:
 def test_a_replaced_line_keeps_its_trailing_comment(line: str, kept: str, tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text(f"{line}\nB=2\n")
-    envfile.update(path, {"OPENAI_BASE_URL": "https://h/v1"})
+    envfile.update(path, {"OPENAI_BASE_URL": "https://h/v1"}, Deadline(10))
     assert path.read_text() == f"OPENAI_BASE_URL=https://h/v1{kept}\nB=2\n"
     assert dotenv_values(path)["OPENAI_BASE_URL"] == "https://h/v1"
 
@@ -279,7 +282,7 @@ def test_a_line_appended_while_it_rewrites_is_kept(
     path = tmp_path / ".env"
     path.write_text("A=1\n")
     appended = appending_meanwhile(monkeypatch, path, times=2)
-    envfile.update(path, NEW)
+    envfile.update(path, NEW, Deadline(10))
     assert dotenv_values(path) == {"A": "1", "HAND_0": "1", "HAND_1": "1", **NEW}
     assert len(appended) == 2
 
@@ -291,7 +294,7 @@ def test_a_file_that_keeps_changing_is_left_alone(
     path.write_text("A=1\n")
     appending_meanwhile(monkeypatch, path, times=1000)
     with pytest.raises(OutputError, match="kept changing while being rewritten"):
-        envfile.update(path, NEW)
+        envfile.update(path, NEW, Deadline(10))
     assert path.read_text() == "A=1\n" + "".join(f"HAND_{n}=1\n" for n in range(envfile.ATTEMPTS))
 
 
@@ -330,7 +333,7 @@ def test_a_link_planted_by_another_user_in_a_shared_folder_is_not_followed(
     link = folder / ".env"
     links_as(NOBODY, link, root_only)
     with pytest.raises(OutputError) as refused:
-        envfile.update(link, NEW)
+        envfile.update(link, NEW, Deadline(10))
     assert refused.value.message.startswith(f"refusing to follow the link {link} -> {root_only}")
     assert root_only.read_text() == "ROOT=1\n"
     assert stat.S_IMODE(root_only.stat().st_mode) == 0o600
@@ -347,10 +350,10 @@ def test_root_writes_another_users_file_through_a_link_only_if_the_link_is_roots
     planted = folder / "planted.env"  # by the folder's owner: still not ours, not followed
     links_as(NOBODY, planted, theirs)
     with pytest.raises(OutputError, match=f"refusing to follow the link {planted}"):
-        envfile.update(planted, NEW)
+        envfile.update(planted, NEW, Deadline(10))
     assert theirs.read_text() == "THEIRS=1\n"
     mine = folder / "mine.env"  # root's own link, as a dotfile manager makes them
     links_as(0, mine, theirs)
-    envfile.update(mine, NEW)
+    envfile.update(mine, NEW, Deadline(10))
     assert dotenv_values(theirs) == {"THEIRS": "1", **NEW}
     assert mine.is_symlink()

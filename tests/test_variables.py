@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,6 +157,34 @@ def test_unset_in_a_dotenv_file_keeps_other_header_lines(tmp_path: Path) -> None
     path.write_text("A=1\nOPENAI_CUSTOM_HEADERS='x-goog-user-project: p'\nOPENAI_API_KEY=ya29.x\n")
     assert invoke("--env-file", str(path), "--unset").exit_code == 0
     assert dotenv_values(path) == {"A": "1"}
+
+
+def holds_open(process: subprocess.Popen[str], path: Path) -> bool:
+    """Whether the running `process` has `path` open."""
+    assert process.poll() is None, "it ended first"
+    for fd in Path(f"/proc/{process.pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            if os.readlink(fd) == str(path):
+                return True
+    return False
+
+
+def test_unset_in_a_dotenv_file_decides_on_what_it_reads_under_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("OPENAI_CUSTOM_HEADERS='x-goog-user-project: p'\n")
+    folder = os.open(tmp_path, os.O_RDONLY)
+    fcntl.flock(folder, fcntl.LOCK_EX)  # another run holds the lock, about to change the file
+    unset = subprocess.Popen(
+        ["vertex-openai-env", "--env-file", str(path), "--unset"], env=cli_env(), text=True
+    )
+    try:
+        while not holds_open(unset, tmp_path):  # then it waits for the lock
+            time.sleep(0.01)
+        path.write_text("OPENAI_CUSTOM_HEADERS='x-goog-user-project: p\nX-Team: ml'\n")
+    finally:
+        os.close(folder)
+    assert unset.wait(30) == 0
+    assert dotenv_values(path) == {"OPENAI_CUSTOM_HEADERS": "X-Team: ml"}
 
 
 LINE = 'OPENAI_CUSTOM_HEADERS="x-goog-user-project: p\\nx-team: ${DEPLOY_TOKEN}"\n'

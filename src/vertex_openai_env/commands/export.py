@@ -117,15 +117,13 @@ def _unset(out: Output, options: Mapping[str, Any]) -> None:
             text += get(fmt).render(Rendering(restored))
         console.emit(text)
         return
-    from dotenv import dotenv_values
-
     from ..output import envfile
 
-    # As written, not expanded: a ${SECRET} in a kept line must stay a reference.
-    found = dotenv_values(out.env_file, interpolate=False) if out.env_file.is_file() else {}
-    current = {name: value for name, value in found.items() if value is not None}
-    removal = _removal(every, current if touch_headers else {})
-    envfile.remove(out.env_file, *removal, Deadline(options["timeout"]))
+    def changes(current: Mapping[str, str]) -> dict[str, str | None]:
+        removed, restored = _removal(every, current if touch_headers else {})
+        return {**dict.fromkeys(removed), **restored}
+
+    envfile.remove(out.env_file, changes, Deadline(options["timeout"]))
 
 
 def _removal(

@@ -24,6 +24,12 @@ _QUOTED_COMMENT = re.compile(r"[^\S\r\n]*#[^\r\n]*")
 _UNQUOTED_COMMENT = re.compile(r"\s+#.*")
 
 
+def values(text: str) -> dict[str, str]:
+    """The variables `text` sets, as written: a `${SECRET}` in a value stays a reference."""
+    bindings = parse_stream(io.StringIO(text))
+    return {b.key: b.value for b in bindings if b.key is not None and b.value is not None}
+
+
 def merge(text: str, variables: Mapping[str, str | None]) -> str:
     """`text` with each of `variables` set (or removed, for None); other lines unchanged."""
     bom = _BOM if text.startswith(_BOM) else ""

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from .. import atomic
 from ..deadline import Deadline
 from ..errors import OutputError, reason
-from .dotenv_text import merge
+from .dotenv_text import merge, values
 from .safe_paths import check_owner, resolve, uid
 
 try:
@@ -30,21 +30,20 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, replace is
 ATTEMPTS = 5  # merges started over because someone else wrote the file meanwhile
 
 
-def update(path: Path, variables: Mapping[str, str], deadline: Deadline | None = None) -> int:
+def update(path: Path, variables: Mapping[str, str], deadline: Deadline) -> int:
     """Set `variables` in the `.env` file at `path` (created 0600); returns the file's mode."""
-    return _rewrite(path, lambda text: merge(text, variables), True, deadline or Deadline(10))
+    return _rewrite(path, lambda text: merge(text, variables), True, deadline)
 
 
 def remove(
-    path: Path,
-    names: tuple[str, ...],
-    keeping: Mapping[str, str] | None = None,
-    deadline: Deadline | None = None,
+    path: Path, changes: Callable[[Mapping[str, str]], Mapping[str, str | None]], deadline: Deadline
 ) -> int:
-    """Remove the lines setting `names` (but set those in `keeping`) from the `.env` file at
-    `path`; returns its mode. A file that does not exist is left so: nothing to remove."""
-    changes = {**dict.fromkeys(names), **(keeping or {})}
-    return _rewrite(path, lambda text: merge(text, changes), False, deadline or Deadline(10))
+    """Apply `changes` (None removes a line) to the `.env` file at `path`; returns its mode.
+
+    `changes` is given the file's values as written, read under the lock: what to remove
+    may depend on them. A file that does not exist is left so: nothing to remove.
+    """
+    return _rewrite(path, lambda text: merge(text, changes(values(text))), False, deadline)
 
 
 class _Seen(NamedTuple):
