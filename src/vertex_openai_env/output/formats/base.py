@@ -30,7 +30,6 @@ class Output(NamedTuple):
 class Format(NamedTuple):
     """One `--format`: the text for stdout, and the line that unsets a variable, if it can."""
 
-    name: str
     render: Callable[[Output], str]
     unset: Callable[[str], str] | None = None
 
@@ -47,15 +46,13 @@ def checked(
     return line
 
 
-def lines(
-    name: str, line: Callable[[str, str], str], unset: Callable[[str], str] | None = None
-) -> Format:
+def lines(line: Callable[[str, str], str], unset: Callable[[str], str] | None = None) -> Format:
     """A format of one (checked) line per variable."""
 
     def render(output: Output) -> str:
         return "".join(line(variable, value) + "\n" for variable, value in output.variables.items())
 
-    return Format(name, render, unset)
+    return Format(render, unset)
 
 
 def refuse(fmt: str, forbidden: frozenset[str], name: str, value: str) -> None:

@@ -8,7 +8,6 @@ from .base import CONTROL, checked, lines
 FORBIDDEN = CONTROL | frozenset('"%!')
 
 FORMAT = lines(
-    "cmd",
     checked("cmd", lambda name, value: f'set "{name}={value}"', FORBIDDEN),
     lambda name: f'set "{name}="',
 )

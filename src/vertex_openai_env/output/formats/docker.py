@@ -6,4 +6,4 @@ from __future__ import annotations
 from .base import checked, lines
 
 FORBIDDEN = frozenset("\0\n\r")
-FORMAT = lines("docker", checked("docker", lambda name, value: f"{name}={value}", FORBIDDEN))
+FORMAT = lines(checked("docker", lambda name, value: f"{name}={value}", FORBIDDEN))

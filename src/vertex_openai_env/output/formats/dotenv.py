@@ -22,4 +22,4 @@ def _assign(name: str, value: str) -> str:
 
 
 line = checked("dotenv", _assign, FORBIDDEN_QUOTED)
-FORMAT = lines("dotenv", line)
+FORMAT = lines(line)

@@ -11,7 +11,6 @@ def quote(value: str) -> str:
 
 
 FORMAT = lines(
-    "fish",
     checked("fish", lambda name, value: f"set -gx {name} {quote(value)}"),
     lambda name: f"set -e {name}",
 )

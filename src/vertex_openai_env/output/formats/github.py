@@ -97,4 +97,4 @@ def _append(path: str, text: str, touched: list[tuple[str, int]]) -> None:
         raise OutputError(f"cannot append to {path}: {reason(exc)}") from exc
 
 
-FORMAT = Format("github", _render)
+FORMAT = Format(_render)

@@ -17,4 +17,4 @@ def _assign(name: str, value: str) -> str:
     return f"{name}={value}"
 
 
-FORMAT = lines("gitlab", checked("gitlab", _assign, FORBIDDEN))
+FORMAT = lines(checked("gitlab", _assign, FORBIDDEN))

@@ -11,4 +11,4 @@ def _render(output: Output) -> str:
     return json.dumps({"env": dict(output.variables), **output.details}, indent=2) + "\n"
 
 
-FORMAT = Format("json", _render)
+FORMAT = Format(_render)

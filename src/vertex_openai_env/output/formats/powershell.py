@@ -16,7 +16,6 @@ def quote(value: str) -> str:
 # Piped line by line into Invoke-Expression: a value must stay on one line.
 FORBIDDEN = frozenset("\0\n\r")
 FORMAT = lines(
-    "powershell",
     checked("powershell", lambda name, value: f"$Env:{name} = {quote(value)}", FORBIDDEN),
     lambda name: f"Remove-Item Env:{name} -ErrorAction SilentlyContinue",
 )

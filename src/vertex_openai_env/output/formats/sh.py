@@ -11,5 +11,5 @@ def quote(value: str) -> str:
 
 
 FORMAT = lines(
-    "sh", checked("sh", lambda name, value: f"export {name}={quote(value)}"), lambda n: f"unset {n}"
+    checked("sh", lambda name, value: f"export {name}={quote(value)}"), lambda n: f"unset {n}"
 )
