@@ -154,6 +154,13 @@ def test_check_all_good_with_probe(vertex: FakeGoogle) -> None:
     assert f"token: {chat.bearer[:8]}… (a prefix, not usable)" in result.stderr
 
 
+def test_check_keeps_the_notes_on_the_settings(vertex: FakeGoogle) -> None:
+    result = invoke("--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "m")
+    assert result.exit_code == 0, result.stderr
+    assert "note: no location given: using 'global'" in result.stderr
+    assert "token: " in result.stderr  # said with the full picture, after the token
+
+
 def test_check_gets_a_fresh_token(vertex: FakeGoogle) -> None:
     cli(vertex, "--model", "m")
     cli(vertex, "check", "--model", "m")

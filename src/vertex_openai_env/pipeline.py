@@ -30,7 +30,7 @@ class Exports(NamedTuple):
     minted: Minted
     variables: dict[str, str]
     deadline: Deadline
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # from getting the token (the settings' are job.place.notes)
     story: str = ""  # for --verbose: from the cache, or fetched from where
     endpoint: Endpoint | None = None  # the target endpoint as Vertex describes it, if asked
 
@@ -164,7 +164,6 @@ def prepare(
     """
     deadline = deadline or Deadline(job.timeout)
     minted, notes, story = mint(job, environ, deadline, file)
-    notes = [*job.place.notes, *notes]
     left = minted.token.seconds_left()
     if left < job.min_valid:
         notes.append(

@@ -70,7 +70,8 @@ class Report:
             *exports.describe(),
             f"token: {token_prefix(token.value)} (a prefix, not usable)",
         ]
-        self.lines += [f"note: {note}" for note in exports.notes]
+        notes = (*exports.job.place.notes, *exports.notes)
+        self.lines += [f"note: {note}" for note in notes]
         self.found = {
             **exports.details(),
             "base_url": exports.destination.base_url,

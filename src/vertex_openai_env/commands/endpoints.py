@@ -47,7 +47,7 @@ def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
       vertex-openai-env endpoints --project my-proj --location us-central1
       vertex-openai-env endpoints --location us-central1 --endpoint 1234  # just that one
     """
-    settings = {**options.merged(ctx), "model": None}
+    settings = options.merged(ctx)  # --model is refused: endpoints takes none
     # Only --endpoint narrows the list: a target in the environment is for exports.
     environ = {k: v for k, v in os.environ.items() if k not in _TARGET_VARIABLES}
     the_job = job.build(settings, environ, target_required=False)

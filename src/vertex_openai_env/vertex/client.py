@@ -15,6 +15,7 @@ import urllib.request
 from typing import Any, NamedTuple
 
 from ..deadline import Deadline
+from ..output.variables import QUOTA_HEADER
 from ..settings.urls import HOST_PATTERN
 
 MAX_PAGES = 1000
@@ -79,7 +80,7 @@ class Client:
         self.root = root
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         if quota_project:
-            self._headers["x-goog-user-project"] = quota_project
+            self._headers[QUOTA_HEADER] = quota_project
         self.deadline = deadline
 
     def call(self, method: str, url: str, body: dict[str, Any] | None = None) -> Reply:
