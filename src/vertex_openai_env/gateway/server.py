@@ -18,7 +18,7 @@ from typing import NamedTuple
 from aiohttp import web
 
 from ..errors import VertexEnvError, reason
-from ..output.variables import EXPIRES_AT, variables
+from ..output.variables import variables
 from ..pipeline import Exports
 from .address import client_host
 from .app import Tally, application
@@ -83,11 +83,8 @@ class Gateway:
 
     def variables(self) -> dict[str, str]:
         """What a client needs: the gateway's URL, the local key, the model; no Google token."""
-        target = self.exports.destination.target
-        model = target.id if target.kind == "model" else None
-        found = variables(self.base_url, self.settings.key, "", model, self.exports.job.names)
-        del found[EXPIRES_AT]  # the local key does not expire
-        return found
+        model = self.exports.destination.target.model
+        return variables(self.base_url, self.settings.key, None, model, self.exports.job.names)
 
     async def start(self) -> None:
         """Listen; VertexEnvError when the address cannot be had."""
