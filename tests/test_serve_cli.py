@@ -293,6 +293,22 @@ def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
     assert result.stderr == ""  # requests are said only with --verbose: the child owns the terminal
 
 
+def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    stale = {
+        "OPENAI_API_BASE": "https://stale.example/v1",
+        "VERTEX_OPENAI_TOKEN_EXPIRES_AT": "2026-01-01T00:00:00Z",
+    }
+    show = 'printf %s "${OPENAI_API_BASE-unset} ${VERTEX_OPENAI_TOKEN_EXPIRES_AT-unset}"'
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--no-openai-api-base", "--", "sh", "-c", show],
+        capture_output=True, text=True, env={**cli_env(), **variables(google), **stale}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "unset unset"
+
+
 def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:
     result = exec_serve("sh", "-c", "exit 7", env={**cli_env(), **variables(google)})
     assert result.returncode == 7
