@@ -131,6 +131,19 @@ def test_an_entry_others_can_read_is_not_trusted(
     assert token() != first
 
 
+def test_an_entry_that_is_a_fifo_is_replaced_without_waiting(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    first = token()
+    (entry,) = folder.iterdir()
+    entry.unlink()
+    os.mkfifo(entry, 0o600)  # no writer: opening it to read would wait forever
+    result = run(*ARGS)
+    assert result.returncode == 0, result.stderr
+    assert exported(result.stdout)["OPENAI_API_KEY"] != first
+    assert entry.is_file()
+
+
 def test_a_folder_open_to_others_is_not_used(
     google: FakeGoogle, service_account: Path, folder: Path
 ) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import cli_env, exported, invoke, require
+from tests.conftest import NOBODY, cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
@@ -135,12 +135,42 @@ def test_a_key_file_keeps_the_key_across_starts(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     path.chmod(0o644)
-    result = subprocess.run(
+    result = serve_with_key_file(google, path)
+    assert result.returncode == 1
+    assert f"the key file {path} is open to others (mode 0644)" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_a_key_file_of_another_user_is_refused(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "gateway.key"  # planted, 0600 but theirs: they know the key
+    path.write_text(new_key() + "\n")
+    path.chmod(0o600)
+    os.chown(path, NOBODY, NOBODY)
+    result = serve_with_key_file(google, path)
+    assert result.returncode == 1
+    assert f"the key file {path} belongs to another user (uid {NOBODY})" in result.stderr
+    assert f"rm {path}" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_key_file_that_is_a_fifo_is_refused_without_waiting(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "gateway.key"
+    os.mkfifo(path, 0o600)  # no writer: opening it to read would wait forever
+    result = serve_with_key_file(google, path)
+    assert result.returncode == 1
+    assert f"the key file {path} is not a regular file" in result.stderr
+    assert result.stdout == ""
+
+
+def serve_with_key_file(google: FakeGoogle, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
         capture_output=True, text=True, env=cli_env(), timeout=30,
     )  # fmt: skip
-    assert result.returncode == 1
-    assert f"the key file {path} is open to others (mode 0644)" in result.stderr
 
 
 def test_every_start_without_a_key_file_makes_a_new_key() -> None:
@@ -265,6 +295,22 @@ def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
     (chat,) = google.chats
     assert chat.bearer == token
     assert result.stderr == ""  # requests are said only with --verbose: the child owns the terminal
+
+
+def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    stale = {
+        "OPENAI_API_BASE": "https://stale.example/v1",
+        "VERTEX_OPENAI_TOKEN_EXPIRES_AT": "2026-01-01T00:00:00Z",
+    }
+    show = 'printf %s "${OPENAI_API_BASE-unset} ${VERTEX_OPENAI_TOKEN_EXPIRES_AT-unset}"'
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--no-openai-api-base", "--", "sh", "-c", show],
+        capture_output=True, text=True, env={**cli_env(), **variables(google), **stale}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "unset unset"
 
 
 def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from dotenv import dotenv_values
 
 from tests.conftest import cli_env
 from tests.fake_google import FakeGoogle, json_reply
+from vertex_openai_env.live.watch import refresh_failed, retry_pauses
 
 ARGS = ["--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash"]
 
@@ -86,6 +88,20 @@ def test_a_failed_refresh_is_retried_while_the_old_token_holds(
     assert watcher.returncode == 0
     assert "refresh failed:" in stderr
     assert "retrying in 2s (the current token is valid for" in stderr
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_a_minute() -> None:
+    assert list(islice(retry_pauses(), 8)) == [2, 4, 8, 16, 32, 60, 60, 60]
+
+
+def test_a_failed_refresh_says_whether_the_current_token_still_works() -> None:
+    assert refresh_failed("no network", 4, 90.5) == (
+        "token refresh failed: no network; retrying in 4s "
+        "(the current token is valid for 1m30s more)"
+    )
+    assert refresh_failed("no network", 60, -3).endswith(
+        "retrying in 1m (the current token has expired)"
+    )
 
 
 def test_watch_needs_an_env_file() -> None:

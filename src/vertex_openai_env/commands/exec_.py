@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from typing import Any
 
 import click
 
 from .. import job
 from ..live import runner
-from ..output.variables import API_BASE
 from . import options
 from .export import prepared
 from .help import Command
@@ -39,13 +37,4 @@ def exec_(ctx: click.Context, /, command: tuple[str, ...], through_gateway: bool
 
         ctx.exit(run(the_job, list(command)))
     exports = prepared(the_job)
-    runner.run(list(command), child_environment(os.environ, exports.variables))
-
-
-def child_environment(environ: Mapping[str, str], variables: Mapping[str, str]) -> dict[str, str]:
-    """The environment with the variables set, and no stale OPENAI_API_BASE left behind:
-    LangChain would read it before OPENAI_BASE_URL."""
-    child = {**environ, **variables}
-    if API_BASE not in variables:
-        child.pop(API_BASE, None)
-    return child
+    runner.run(list(command), runner.child_environment(os.environ, exports.variables))

@@ -1,4 +1,5 @@
-"""Where the gateway listens, and the address its clients are given."""
+"""Where the gateway listens, and the address its clients are given; with `serve`'s defaults,
+which its --help shows without importing aiohttp."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import ipaddress
 
 from ..errors import InputError, shown
 
-LOOPBACK = "127.0.0.1"
+LOOPBACK = "127.0.0.1"  # where the gateway listens unless told otherwise
+READ_TIMEOUT = 600.0  # seconds: Vertex may think that long before the first byte of an answer
 
 
 def checked_bind(value: str) -> str:

@@ -53,10 +53,9 @@ def application(
         if not lock.opens(headers.get("Authorization"), headers.get("api-key")):
             return refusals.wrong_key()
         path = request.path
-        if path.startswith(MODELS) and request.method == "GET":
-            found = listing.get(path)
-            if found is not None:
-                return web.Response(body=found, content_type="application/json")
+        found = listing.get(path) if request.method == "GET" else None
+        if found is not None:
+            return web.Response(body=found, content_type="application/json")
         tail = tail_of(request.raw_path)
         if tail is None:
             return refusals.bad_path() if path.startswith("/v1/") else refusals.not_found(path)
@@ -85,12 +84,14 @@ def models(target: Target) -> dict[str, bytes]:
 
     Vertex has no such list on its OpenAI endpoint, and many clients ask for it first.
     """
-    owner = target.id.split("/", 1)[0] if "/" in target.id else "vertex-ai"
-    model = {"id": target.id, "object": "model", "created": 0, "owned_by": owner}
-    if target.kind == "endpoint":
-        model["owned_by"] = "vertex-ai-endpoint"
     if not target.id:
         return {MODELS: json.dumps({"object": "list", "data": []}).encode()}
+    if target.kind == "endpoint":
+        owner = "vertex-ai-endpoint"
+    else:
+        publisher, slash, _ = target.id.partition("/")  # google/gemini-2.5-flash: google
+        owner = publisher if slash else "vertex-ai"
+    model = {"id": target.id, "object": "model", "created": 0, "owned_by": owner}
     return {
         MODELS: json.dumps({"object": "list", "data": [model]}).encode(),
         f"{MODELS}/{target.id}": json.dumps(model).encode(),

@@ -15,7 +15,8 @@ import signal
 from collections.abc import Mapping
 
 from ..errors import CommandError, reason
-from ..output.variables import API_BASE, EXPIRES_AT
+from ..live.runner import child_environment
+from ..output.variables import EXPIRES_AT
 from .server import Gateway
 
 # The terminal sends SIGINT and SIGQUIT to the command itself when both are in its
@@ -27,16 +28,16 @@ PASSED_ON = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2", *FROM_TERMINAL)
 def child_environ(environ: Mapping[str, str], gateway: Gateway) -> dict[str, str]:
     """The command's environment: ours, with the gateway's variables and no Google token.
 
-    A stale OPENAI_API_BASE or token expiry from an earlier export goes too: the first
-    would lead LangChain to Vertex itself, the second means nothing for a local key. So
-    does $GOOGLE_APPLICATION_CREDENTIALS: the command needs no way to the key itself.
+    A stale token expiry from an earlier export goes too (it means nothing for a local
+    key), and so does $GOOGLE_APPLICATION_CREDENTIALS: the command needs no way to the key
+    itself. A stale OPENAI_API_BASE goes as in `exec`.
     """
     token = gateway.exports.minted.token.value
-    dropped = (API_BASE, EXPIRES_AT, "GOOGLE_APPLICATION_CREDENTIALS")
+    dropped = (EXPIRES_AT, "GOOGLE_APPLICATION_CREDENTIALS")
     kept = {
         name: value for name, value in environ.items() if token not in value and name not in dropped
     }
-    return {**kept, **gateway.variables()}
+    return child_environment(kept, gateway.variables())
 
 
 async def run_child(gateway: Gateway, command: list[str], environ: Mapping[str, str]) -> int:

@@ -13,10 +13,9 @@ import contextlib
 from collections.abc import Callable, Mapping
 
 from ..deadline import Deadline
-from ..durations import spoken
 from ..errors import VertexEnvError, reason
 from ..job import Job
-from ..live.watch import FIRST_RETRY, LAST_RETRY, next_refresh
+from ..live.watch import next_refresh, refresh_failed, retry_pauses
 from ..pipeline import mint
 from ..tokens.types import Minted
 
@@ -117,17 +116,11 @@ class TokenKeeper:
         while True:
             wait = next_refresh(self._minted.token.seconds_left(), self._job.min_valid)
             await asyncio.sleep(wait)
-            pause = FIRST_RETRY
-            while True:
+            for pause in retry_pauses():
                 try:
                     await self._refresh(forced=False)
                     break
                 except VertexEnvError as exc:
                     left = self._minted.token.seconds_left()
-                    still = f"valid for {spoken(int(left))} more" if left > 0 else "expired"
-                    self._say(
-                        f"token refresh failed: {exc.message}; retrying in {spoken(pause)} "
-                        f"(the current token is {still})"
-                    )
+                    self._say(refresh_failed(exc.message, pause, left))
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, LAST_RETRY)

@@ -1,25 +1,28 @@
 """The key clients use with the gateway: random, never a Google token, compared in constant time.
 
 A new key at every start, unless `--key-file` names a file to keep it in: an existing file
-is read (it must be private to its owner), a missing one is created 0600 with a new key
-(and its folder 0700, if that is missing too).
+is read (it must be a regular file, ours, and closed to others), a missing one is created
+0600 with a new key (and its folder 0700, if that is missing too).
 """
 
 from __future__ import annotations
 
 import hmac
-import os
 import re
 import secrets
-import stat
 from pathlib import Path
 
-from .. import atomic
+from .. import atomic, private_file
 from ..errors import VertexEnvError, reason
 
 PREFIX = "sk-voe-"  # `sk-`: some clients refuse a key that does not look like OpenAI's
 # At least 32 characters of a token alphabet: 128 bits even when written in hex.
 _KEY = r"[A-Za-z0-9._~+/=-]{32,512}"
+_FIXES = {  # by what is wrong with the file (see private_file.NotPrivate)
+    "open": "chmod 600 {path}",
+    "foreign": "rm {path}  # its owner may know the key: a new one is made at the next start",
+    "special": "rm {path}  # a new key is made at the next start",
+}
 
 
 def new_key() -> str:
@@ -30,7 +33,7 @@ def new_key() -> str:
 def from_file(path: Path) -> str:
     """The key kept in `path`, made and stored there (0600) when the file does not exist."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        raw = private_file.read(path, 1024)
     except FileNotFoundError:
         key = new_key()
         try:
@@ -41,14 +44,10 @@ def from_file(path: Path) -> str:
         return key
     except OSError as exc:
         raise VertexEnvError(f"cannot read the key file {path}: {reason(exc)}") from exc
-    with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
-            raise VertexEnvError(
-                f"the key file {path} is open to others (mode {stat.S_IMODE(info.st_mode):04o})",
-                fix=f"chmod 600 {path}",
-            )
-        text = stream.read(1024).decode("ascii", "replace").strip()
+    except private_file.NotPrivate as exc:
+        fix = _FIXES[exc.kind].format(path=path)
+        raise VertexEnvError(f"the key file {path} {exc}", fix=fix) from None
+    text = raw.decode("ascii", "replace").strip()
     if not re.fullmatch(_KEY, text):
         raise VertexEnvError(
             f"the key file {path} does not hold a key (32 or more letters, digits and -._~+/=)",

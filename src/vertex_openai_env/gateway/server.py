@@ -18,16 +18,15 @@ from typing import NamedTuple
 from aiohttp import web
 
 from ..errors import VertexEnvError, reason
-from ..output.variables import EXPIRES_AT, variables
+from ..output.variables import variables
 from ..pipeline import Exports
-from .address import client_host
+from .address import LOOPBACK, READ_TIMEOUT, client_host
 from .app import Tally, application
 from .keeper import TokenKeeper
 from .key import Lock
 from .upstream import Upstream
 
 GRACE = 10.0  # seconds that requests in flight get to finish once told to stop
-READ_TIMEOUT = 600.0  # Vertex may think that long before the first byte of an answer
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
@@ -35,7 +34,7 @@ class Settings(NamedTuple):
     """How the gateway listens and talks: what `serve`'s own options say."""
 
     key: str
-    bind: str = "127.0.0.1"
+    bind: str = LOOPBACK
     port: int = 0  # any free port
     read_timeout: float = READ_TIMEOUT
     log_requests: bool = True  # one line per request on stderr
@@ -83,11 +82,8 @@ class Gateway:
 
     def variables(self) -> dict[str, str]:
         """What a client needs: the gateway's URL, the local key, the model; no Google token."""
-        target = self.exports.destination.target
-        model = target.id if target.kind == "model" else None
-        found = variables(self.base_url, self.settings.key, "", model, self.exports.job.names)
-        del found[EXPIRES_AT]  # the local key does not expire
-        return found
+        model = self.exports.destination.target.model
+        return variables(self.base_url, self.settings.key, None, model, self.exports.job.names)
 
     async def start(self) -> None:
         """Listen; VertexEnvError when the address cannot be had."""

@@ -134,7 +134,7 @@ class Upstream:
         try:
             first = b""
             if answer.status >= 400:
-                first = await _read_up_to(answer, DIAGNOSIS_LIMIT)
+                first, _ = await _read_up_to(answer.content, DIAGNOSIS_LIMIT)
                 self._explain_failure(answer, first, started, url)
             await response.prepare(request)
             if first:
@@ -208,35 +208,29 @@ async def _body(request: web.Request) -> Body:
     """The body whole when it fits `REPLAY_LIMIT` (so it can be sent again), else a stream."""
     if not request.body_exists:
         return b""
-    content = request.content
-    chunks: list[bytes] = []
-    size = 0
-    while size <= REPLAY_LIMIT:
-        chunk = await content.readany()
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
+    head, whole = await _read_up_to(request.content, REPLAY_LIMIT)
+    if whole:
+        return head
 
     async def rest() -> AsyncIterator[bytes]:
-        for chunk in chunks:
-            yield chunk
-        async for chunk in content.iter_any():
+        yield head
+        async for chunk in request.content.iter_any():
             yield chunk
 
     return rest()
 
 
-async def _read_up_to(answer: aiohttp.ClientResponse, limit: int) -> bytes:
+async def _read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
+    """What `content` holds, up to the chunk that passes `limit`; and whether that was all."""
     chunks: list[bytes] = []
     size = 0
-    while size < limit:
-        chunk = await answer.content.readany()
+    while size <= limit:
+        chunk = await content.readany()
         if not chunk:
-            break
+            return b"".join(chunks), True
         chunks.append(chunk)
         size += len(chunk)
-    return b"".join(chunks)
+    return b"".join(chunks), False
 
 
 def _json(raw: bytes) -> dict[str, Any]:

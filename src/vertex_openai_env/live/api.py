@@ -118,9 +118,8 @@ class _Tokens:
         located = credentials_file.locate(self._environ)
         if located is None:
             return None
-        return credentials_file.quota_project(
-            credentials_file.read(*located, Deadline(self._timeout))
-        )
+        file = credentials_file.read(*located, Deadline(self._timeout))
+        return credentials_file.quota_project(file.json(), file.path)
 
 
 class TokenProvider(_Tokens):

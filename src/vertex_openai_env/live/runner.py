@@ -9,6 +9,16 @@ from collections.abc import Mapping
 from typing import NoReturn
 
 from ..errors import CommandError, reason
+from ..output.variables import API_BASE
+
+
+def child_environment(environ: Mapping[str, str], variables: Mapping[str, str]) -> dict[str, str]:
+    """The environment with the variables set, and no stale OPENAI_API_BASE left behind:
+    LangChain would read it before OPENAI_BASE_URL."""
+    child = {**environ, **variables}
+    if API_BASE not in variables:
+        child.pop(API_BASE, None)
+    return child
 
 
 def run(command: list[str], env: Mapping[str, str]) -> NoReturn:

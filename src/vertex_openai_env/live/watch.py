@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..durations import spoken
 from ..errors import VertexEnvError
@@ -26,6 +26,23 @@ def next_refresh(left: float, min_valid: int) -> float:
     fetched again every second.
     """
     return max(1.0, left - min_valid + 1, left / 2)
+
+
+def retry_pauses() -> Iterator[int]:
+    """Seconds to wait after each failed refresh: FIRST_RETRY, doubling up to LAST_RETRY."""
+    pause = FIRST_RETRY
+    while True:
+        yield pause
+        pause = min(pause * 2, LAST_RETRY)
+
+
+def refresh_failed(message: str, pause: int, left: float) -> str:
+    """What a failed refresh says: why, when it is tried again, and whether the current
+    token (with `left` seconds of life) still works meanwhile."""
+    still = f"is valid for {spoken(int(left))} more" if left > 0 else "has expired"
+    return (
+        f"token refresh failed: {message}; retrying in {spoken(pause)} (the current token {still})"
+    )
 
 
 def watch(write: Callable[[], Minted], min_valid: int, say: Callable[[str], None]) -> None:
@@ -48,19 +65,11 @@ def watch(write: Callable[[], Minted], min_valid: int, say: Callable[[str], None
 def _refreshed(
     write: Callable[[], Minted], current: Minted, stop: threading.Event, say: Callable[[str], None]
 ) -> Minted | None:
-    pause = FIRST_RETRY
-    while not stop.is_set():
+    for pause in retry_pauses():
         try:
             return write()
         except VertexEnvError as exc:
-            left = current.token.seconds_left()
-            still = (
-                f"the current token is valid for {spoken(int(left))} more"
-                if left > 0
-                else "the current token has expired"
-            )
-            say(f"refresh failed: {exc.message}; retrying in {spoken(pause)} ({still})")
+            say(refresh_failed(exc.message, pause, current.token.seconds_left()))
         if stop.wait(pause):
-            return None
-        pause = min(pause * 2, LAST_RETRY)
+            break
     return None

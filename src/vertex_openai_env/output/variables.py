@@ -59,12 +59,13 @@ class Names(NamedTuple):
     api_base: bool = True
     quota_header: bool = True
 
-    def all(self, with_model: bool = True) -> tuple[str, ...]:
+    def all(self, with_model: bool = True, with_expiry: bool = True) -> tuple[str, ...]:
         """Every name these settings can set, in output order."""
         names = [API_KEY, BASE_URL]
         if with_model:
             names += [model.name for model in self.models]
-        names.append(EXPIRES_AT)
+        if with_expiry:
+            names.append(EXPIRES_AT)
         if self.api_base:
             names.append(API_BASE)
         return tuple(names)
@@ -73,16 +74,19 @@ class Names(NamedTuple):
 def variables(
     base_url: str,
     token: str,
-    expires_at: str,
+    expires_at: str | None,
     model: str | None,
     names: Names,
     headers: str | None = None,
 ) -> dict[str, str]:
-    """`{NAME: value}` for the exports, in a stable order; `headers`: OPENAI_CUSTOM_HEADERS."""
-    values = {API_KEY: token, BASE_URL: base_url, EXPIRES_AT: expires_at, API_BASE: base_url}
+    """`{NAME: value}` for the exports, in a stable order; `expires_at` None: a key that does
+    not expire (no expiry variable); `headers`: OPENAI_CUSTOM_HEADERS."""
+    values = {API_KEY: token, BASE_URL: base_url, API_BASE: base_url}
+    if expires_at is not None:
+        values[EXPIRES_AT] = expires_at
     if model is not None:
         values.update((var.name, var.value(model)) for var in names.models)
-    found = {name: values[name] for name in names.all(with_model=model is not None)}
+    found = {name: values[name] for name in names.all(model is not None, expires_at is not None)}
     if headers is not None:
         found[CUSTOM_HEADERS] = headers
     return found

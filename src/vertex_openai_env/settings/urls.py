@@ -38,6 +38,11 @@ class Target(NamedTuple):
         """The last segment of the base URL: managed models all share `openapi`."""
         return "openapi" if self.kind == "model" else self.id
 
+    @property
+    def model(self) -> str | None:
+        """The model ID to export (OPENAI_MODEL); None when the target is an endpoint."""
+        return self.id if self.kind == "model" else None
+
 
 ANY_MODEL = Target("model", "")  # managed models in general: they share one base URL
 

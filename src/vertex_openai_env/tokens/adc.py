@@ -119,7 +119,7 @@ def refresh(credentials: Credentials, info: CredentialInfo, http: BoundedRequest
     the whole refresh ends by the deadline all the same, however slow each reply.
     """
     try:
-        http.deadline.run(lambda: refresh_errors.endpoint(http), lambda: credentials.refresh(http))
+        http.deadline.run(lambda: http.last.place, lambda: credentials.refresh(http))
     except DeadlineError as exc:
         # Out of time, in a request or between google-auth's retries: say what was seen.
         raise refresh_errors.out_of_time(http, exc) from exc

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import sys
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from .. import private_file
 from ..deadline import Deadline
 from ..durations import spoken
 from ..errors import TokenSourceError, VertexEnvError
@@ -85,7 +85,7 @@ class TokenCache:
     def _load(self, path: str) -> Minted | None:
         """The entry at `path` if it stays valid for `min_valid` seconds more."""
         try:
-            minted = _parse(_read_private(path))
+            minted = _parse(json.loads(private_file.read(path, 65536)))
         except (OSError, ValueError, KeyError, TypeError, TokenSourceError):
             return None  # Missing, foreign or damaged: fetch a fresh one and replace it.
         left = minted.token.seconds_left()
@@ -139,20 +139,11 @@ class TokenCache:
         except OSError as exc:
             self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
             return None
-        problem = _unsafe(info)
+        problem = private_file.unsafe(info)
         if problem:
             self.notes.append(f"token cache not used: {folder} {problem}")
             return None
         return folder
-
-
-def _unsafe(info: os.stat_result) -> str | None:
-    """Why a folder or file cannot be trusted with tokens, or None."""
-    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-        return f"belongs to another user (uid {info.st_uid})"
-    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
-        return f"is open to others (mode {stat.S_IMODE(info.st_mode):04o})"
-    return None
 
 
 def _credential_identity(
@@ -171,16 +162,6 @@ def _credential_identity(
             return ({"metadata_server": account} if account else None), None
         file = credentials_file.read(*located, deadline)
     return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
-
-
-def _read_private(path: str) -> Any:
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode) or _unsafe(info):
-            raise ValueError("not a private cache file")
-        return json.loads(stream.read(65536))
 
 
 def _parse(entry: Any) -> Minted:

@@ -19,6 +19,7 @@ from ..errors import CredentialsError, reason
 from ..settings.gcloud_config import adc_path
 from ..settings.sources import checked
 from ..settings.urls import check_project
+from .types import LOGIN
 
 MAX_BYTES = 1 << 20  # real credential files are a few KB
 EXPLICIT = "$GOOGLE_APPLICATION_CREDENTIALS"
@@ -35,7 +36,7 @@ class CredentialsFile(NamedTuple):
 
     def json(self) -> dict[str, Any]:
         """The parsed object; CredentialsError saying how it is broken otherwise."""
-        fix = UNSET_FIX if self.origin == EXPLICIT else "gcloud auth application-default login"
+        fix = broken_fix(self.origin)
         try:
             info = json.loads(self.content.decode("utf-8"))
         except UnicodeDecodeError:
@@ -51,12 +52,19 @@ class CredentialsFile(NamedTuple):
         return info
 
 
-def quota_project(file: CredentialsFile) -> str | None:
-    """The file's `quota_project_id`, checked (it travels in a header); None if it has none."""
-    value = file.json().get("quota_project_id")
+def broken_fix(origin: str, otherwise: str = LOGIN) -> str:
+    """What mends a broken credentials file found by `origin`: pointing the variable that
+    named it elsewhere, or else `otherwise` (by default, a new login)."""
+    return UNSET_FIX if origin == EXPLICIT else otherwise
+
+
+def quota_project(info: Mapping[str, Any], path: str) -> str | None:
+    """The `quota_project_id` of the file at `path` (parsed: `info`), checked, for it travels
+    in a header; None if it has none."""
+    value = info.get("quota_project_id")
     if not value:
         return None
-    return checked(f"quota_project_id in {file.path}", str(value), check_project)
+    return checked(f"quota_project_id in {path}", str(value), check_project)
 
 
 def locate(environ: Mapping[str, str]) -> tuple[str, str] | None:
@@ -72,7 +80,7 @@ def locate(environ: Mapping[str, str]) -> tuple[str, str] | None:
 
 def read(path: str, origin: str, deadline: Deadline) -> CredentialsFile:
     """Read the file whole, at most MAX_BYTES and never past the deadline."""
-    fix = UNSET_FIX if origin == EXPLICIT else "gcloud auth application-default login"
+    fix = broken_fix(origin)
     try:
         # Non-blocking: opening a FIFO that has no writer would otherwise wait forever.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

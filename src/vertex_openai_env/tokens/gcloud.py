@@ -104,7 +104,7 @@ def _login_quota_project(
     try:
         if located:
             file = credentials_file.read(*located, Deadline(1.0))
-        return credentials_file.quota_project(file) if file else None
+        return credentials_file.quota_project(file.json(), file.path) if file else None
     except VertexEnvError:
         return None  # gcloud got a token: its own file's trouble is not ours to report
 

@@ -12,7 +12,7 @@ import google.auth.exceptions
 
 from ..errors import CredentialsError, shown
 from . import credentials_file
-from .credentials_file import EXPLICIT, UNSET_FIX, CredentialsFile
+from .credentials_file import CredentialsFile, broken_fix
 from .plain_words import plain
 from .types import CREDENTIAL_KINDS, FIXES, LOGIN, CredentialInfo
 
@@ -45,26 +45,26 @@ def from_file(file: CredentialsFile) -> Found:
     if kind is None:
         raise CredentialsError(
             f'credentials file {path} has no "type": it is not a Google credentials file',
-            fix=UNSET_FIX if file.origin == EXPLICIT else LOGIN,
+            fix=broken_fix(file.origin),
         )
     if kind not in FILE_KINDS:
         raise CredentialsError(
             f"credentials file {path} has type {shown(str(kind))}, which google-auth "
             "does not support",
-            fix=UNSET_FIX if file.origin == EXPLICIT else LOGIN,
+            fix=broken_fix(file.origin),
         )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             credentials, project = _LOADERS.get(kind, _load_any)(info)
     except (google.auth.exceptions.GoogleAuthError, ValueError, KeyError, TypeError) as exc:
-        fix = UNSET_FIX if file.origin == EXPLICIT else FIXES.get(kind, LOGIN)
+        fix = broken_fix(file.origin, FIXES.get(kind, LOGIN))
         raise CredentialsError(
             f"credentials file {path} ({CREDENTIAL_KINDS[kind]}) cannot be used: {plain(exc)}",
             fix=fix,
         ) from exc
     # It travels in a header: checked, so that a stray line break cannot split it.
-    quota_project = credentials_file.quota_project(file)
+    quota_project = credentials_file.quota_project(info, path)
     return Found(
         credentials,
         CredentialInfo(

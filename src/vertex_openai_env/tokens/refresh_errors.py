@@ -7,7 +7,6 @@ a JSON reply are used: raw bodies may echo secrets and are never shown.
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 import google.auth.exceptions
 
@@ -27,16 +26,16 @@ def unreachable(http: BoundedRequest) -> VertexEnvError:
     status = http.last.status
     if status is not None and status >= 500:
         return TokenSourceError(
-            f"{endpoint(http)} kept answering HTTP {status}",
+            f"{http.last.place} kept answering HTTP {status}",
             fix="Google's side is failing: try again in a minute",
         )
     if http.last.timed_out:
         return TokenSourceError(
-            f"no answer from {endpoint(http)} within {http.per_call:g}s",
+            f"no answer from {http.last.place} within {http.per_call:g}s",
             fix="check your network or proxy; raise the limit with --timeout SECONDS",
         )
     return TokenSourceError(
-        f"could not connect to {endpoint(http)} (network down, proxy or firewall?)",
+        f"could not connect to {http.last.place} (network down, proxy or firewall?)",
         fix=_NETWORK_FIX,
     )
 
@@ -46,7 +45,7 @@ def out_of_time(http: BoundedRequest, expired: DeadlineError) -> VertexEnvError:
     status = http.last.status
     if status is not None and status >= 500:
         return TokenSourceError(
-            f"gave up after {http.deadline.seconds:g}s (--timeout): {endpoint(http)} "
+            f"gave up after {http.deadline.seconds:g}s (--timeout): {http.last.place} "
             f"kept answering HTTP {status}",
             fix="Google's side is failing: try again in a minute",
         )
@@ -71,7 +70,7 @@ def refused(
     status = f"HTTP {http.last.status}" if http.last.status else "a refusal"
     said = ": ".join(reason(part) for part in (code, description) if part)
     return CredentialsError(
-        f"{endpoint(http)} answered {status} to the {CREDENTIAL_KINDS[info.kind]}"
+        f"{http.last.place} answered {status} to the {CREDENTIAL_KINDS[info.kind]}"
         + (f" ({said})" if said else ""),
         fix=fix_for(info.kind, info.account),
     )
@@ -81,7 +80,7 @@ def garbled(info: CredentialInfo, http: BoundedRequest, exc: Exception) -> Verte
     """An answer that is not a token: a proxy page, or a reply google-auth cannot read."""
     if http.last.status is not None and "json" not in http.last.content_type:
         return TokenSourceError(
-            f"{endpoint(http)} answered HTTP {http.last.status} with a non-JSON body "
+            f"{http.last.place} answered HTTP {http.last.status} with a non-JSON body "
             "(a proxy or captive portal in the way?)",
             fix=_NETWORK_FIX,
         )
@@ -109,9 +108,3 @@ def _impersonation_refused(
         f"IAM answered HTTP {http.last.status} when impersonating {account}{said}",
         fix=f"gcloud iam service-accounts describe {account}",
     )
-
-
-def endpoint(http: BoundedRequest) -> str:
-    """The URL of the last request, without its query."""
-    parts = urlsplit(http.last.url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"

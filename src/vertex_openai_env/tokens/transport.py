@@ -26,6 +26,12 @@ class Exchange:
     content_type: str = ""
     timed_out: bool = False
 
+    @property
+    def place(self) -> str:
+        """`https://oauth2.googleapis.com/token`: the URL without its query, as messages
+        name it."""
+        return self.url.split("?", 1)[0]
+
 
 class BoundedRequest(google.auth.transport.Request):
     """A google-auth Request whose every call ends by the deadline, `per_call` at most."""
@@ -46,7 +52,7 @@ class BoundedRequest(google.auth.transport.Request):
         **kwargs: Any,
     ) -> google.auth.transport.Response:
         self.last = Exchange(url=url)
-        limit = min(self.per_call, self.deadline.left(_place(url)))
+        limit = min(self.per_call, self.deadline.left(self.last.place))
         if timeout is not None:
             limit = min(limit, timeout)
         try:
@@ -59,8 +65,3 @@ class BoundedRequest(google.auth.transport.Request):
         self.last.status = response.status
         self.last.content_type = response.headers.get("content-type", "")
         return response
-
-
-def _place(url: str) -> str:
-    """`https://oauth2.googleapis.com/token`: a URL as a step, without its query."""
-    return url.split("?", 1)[0]

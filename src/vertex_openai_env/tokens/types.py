@@ -91,7 +91,6 @@ def fix_for(kind: str, account: str | None) -> str:
     """The command that helps credentials of `kind`, with their account filled in."""
     fix = FIXES.get(kind, LOGIN)
     if account:  # the account comes from a file: quoted, it is one argument
-        import re
         import shlex
 
         fix = re.sub(r"\b(?:SA_)?EMAIL\b", lambda _: shlex.quote(account), fix)
