@@ -174,8 +174,7 @@ def prepare(
     exports = Exports(job, destination, minted, {}, deadline, tuple(notes), story)
     if job.dedicated:
         exports = _dedicated(exports)
-    target = exports.destination.target
-    model = target.id if target.kind == "model" else None
+    model = exports.destination.target.model
     token = minted.token
     quota_project = minted.credential.quota_project
     headers = custom_headers(environ, quota_project) if job.names.quota_header else None

@@ -107,12 +107,11 @@ def _look_up(exports: Exports, report: Report) -> None:
 
 def _probe(exports: Exports, report: Report) -> None:
     """The smallest chat completion, and what its failure means."""
-    target = exports.destination.target
-    base = exports.destination.base_url
     from ..vertex.client import probe  # urllib.request: not for `--help` and TAB
     from ..vertex.diagnose import explain
 
-    reply = probe(exports.client(), base, target.id if target.kind == "model" else None)
+    base = exports.destination.base_url
+    reply = probe(exports.client(), base, exports.destination.target.model)
     report.probed(reply)
     if not reply.ok:
         raise explain(reply, exports.context(base))

@@ -15,6 +15,7 @@ import click
 
 from .. import console, job
 from ..deadline import Deadline
+from ..gateway.address import LOOPBACK, READ_TIMEOUT
 from . import options
 from .export import detect_format, prepared, render, write_variables
 from .help import Command
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--bind",
-    default="127.0.0.1",
+    default=LOOPBACK,
     show_default=True,
     metavar="ADDRESS",
     help="Address to listen on; any but loopback lets others reach the gateway.",
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 @click.option(
     "--upstream-timeout",
     type=click.FloatRange(min=0.1),
-    default=600.0,
+    default=READ_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="Answer 504 when Vertex AI sends nothing for this long.",
