@@ -109,17 +109,10 @@ class _Tokens:
         if self._minted is not None:
             quota = self._minted.credential.quota_project
         else:
-            quota = self._request.quota_project or self._file_quota_project()
+            quota = self._request.quota_project or credentials_file.login_quota_project(
+                self._request, self._environ, Deadline(self._timeout)
+            )
         return {QUOTA_HEADER: quota} if quota else {}
-
-    def _file_quota_project(self) -> str | None:
-        if self._request.impersonate:
-            return None  # an impersonated account's token carries none
-        located = credentials_file.locate(self._environ)
-        if located is None:
-            return None
-        file = credentials_file.read(*located, Deadline(self._timeout))
-        return credentials_file.quota_project(file.json(), file.path)
 
 
 class TokenProvider(_Tokens):

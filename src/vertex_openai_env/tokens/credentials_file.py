@@ -19,7 +19,7 @@ from ..errors import CredentialsError, reason
 from ..settings.gcloud_config import adc_path
 from ..settings.sources import checked
 from ..settings.urls import check_project
-from .types import LOGIN
+from .types import LOGIN, TokenRequest
 
 MAX_BYTES = 1 << 20  # real credential files are a few KB
 EXPLICIT = "$GOOGLE_APPLICATION_CREDENTIALS"
@@ -56,6 +56,24 @@ def broken_fix(origin: str, otherwise: str = LOGIN) -> str:
     """What mends a broken credentials file found by `origin`: pointing the variable that
     named it elsewhere, or else `otherwise` (by default, a new login)."""
     return UNSET_FIX if origin == EXPLICIT else otherwise
+
+
+def login_quota_project(
+    request: TokenRequest,
+    environ: Mapping[str, str],
+    deadline: Deadline,
+    file: CredentialsFile | None = None,
+) -> str | None:
+    """The quota project google-auth would send along with the credentials ADC finds (`file`,
+    if read already); None for an impersonated account, whose token carries none."""
+    if request.impersonate:
+        return None
+    if file is None:
+        located = locate(environ)
+        if located is None:
+            return None
+        file = read(*located, deadline)
+    return quota_project(file.json(), file.path)
 
 
 def quota_project(info: Mapping[str, Any], path: str) -> str | None:

@@ -7,6 +7,7 @@ whole process group goes, since gcloud is a script that starts Python.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -64,7 +65,7 @@ def mint(
 ) -> Minted:
     """Run gcloud for a token; every failure becomes one line and the command that fixes it.
 
-    gcloud reads its credentials itself: `file` is not used.
+    gcloud reads its credentials itself: `file` only tells the login's quota project.
     """
     gcloud = shutil.which("gcloud", path=environ.get("PATH"))
     if gcloud is None:
@@ -84,29 +85,20 @@ def mint(
     lifetime = timedelta(seconds=request.known_lifetime)
     expires = _parse_expiry(expiry) or started + lifetime
     token = Token(checked_token(value, "gcloud"), sane_expiry(expires, "gcloud"))
+    quota_project = request.quota_project
+    if quota_project is None:
+        # gcloud got a token: its own file's trouble is not ours to report.
+        with contextlib.suppress(VertexEnvError):
+            quota_project = credentials_file.login_quota_project(
+                request, environ, Deadline(1.0), file
+            )
     info = CredentialInfo(
         kind="gcloud",
         origin="gcloud auth application-default print-access-token",
-        quota_project=request.quota_project or _login_quota_project(request, environ, file),
+        quota_project=quota_project,
         impersonating=request.impersonate[-1] if request.impersonate else None,
     )
     return Minted(token, info)
-
-
-def _login_quota_project(
-    request: TokenRequest, environ: Mapping[str, str], file: CredentialsFile | None
-) -> str | None:
-    """The quota project of the login gcloud uses, as google-auth would send it (an
-    impersonated account's token carries none)."""
-    if request.impersonate:
-        return None
-    located = None if file else credentials_file.locate(environ)
-    try:
-        if located:
-            file = credentials_file.read(*located, Deadline(1.0))
-        return credentials_file.quota_project(file.json(), file.path) if file else None
-    except VertexEnvError:
-        return None  # gcloud got a token: its own file's trouble is not ours to report
 
 
 def _run(args: list[str], environ: Mapping[str, str], deadline: Deadline) -> tuple[str, str, int]:
