@@ -159,6 +159,9 @@ def test_default_headers_carry_the_quota_project_as_google_auth_would(
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(with_quota))
     provider = TokenProvider()
     assert provider.default_headers == {"x-goog-user-project": "file-proj"}
+    # An impersonated account's token carries no quota project of the file's.
+    impersonating = TokenProvider(impersonate_service_account="sa@my-proj.iam.gserviceaccount.com")
+    assert impersonating.default_headers == {}
     client = OpenAI(
         base_url=base_url(project="my-proj", location="us-central1", api_endpoint=google.url),
         api_key=provider,
