@@ -20,6 +20,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ..errors import VertexEnvError, reason
+from ..output.variables import QUOTA_HEADER
 from ..vertex.client import Reply
 from ..vertex.diagnose import Context, explain
 from . import refusals
@@ -34,7 +35,7 @@ _HOP = frozenset(
      "te", "trailer", "trailers", "transfer-encoding", "upgrade")
 )  # fmt: skip
 _NOT_FORWARDED = _HOP | {"host", "content-length", "expect", "authorization", "api-key",
-                         "x-goog-user-project"}  # fmt: skip
+                         QUOTA_HEADER}  # fmt: skip
 Body = bytes | AsyncIterator[bytes]
 
 
@@ -79,7 +80,7 @@ class Upstream:
         url = URL(f"{self._base}/{tail}", encoded=True)
         headers = _forwarded(request.headers)
         if self._keeper.quota_project:
-            headers["x-goog-user-project"] = self._keeper.quota_project
+            headers[QUOTA_HEADER] = self._keeper.quota_project
         body = await _body(request)
         started = time.monotonic()
         try:
