@@ -272,6 +272,19 @@ def test_a_body_too_big_to_replay_streams_on_and_a_401_comes_back(
     assert call.headers.get("transfer-encoding") == "chunked"
 
 
+def test_a_body_as_long_as_the_replay_limit_is_sent_again_after_a_401(
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 5000}]})
+    monkeypatch.setattr(upstream, "REPLAY_LIMIT", len(body))
+    google.fail_next(CHAT, vertex_error("unauthenticated"))
+    headers = {"authorization": f"Bearer {gateway.key}", "content-type": "application/json"}
+    status, _, _ = raw(gateway, "POST", "/v1/chat/completions", body.encode(), headers)
+    assert status == 200
+    refused, retried = [call for call in google.calls if call.path == CHAT]
+    assert refused.body == retried.body == body.encode()
+
+
 def test_tokens_that_expire_every_few_seconds_are_renewed_ahead_of_requests(
     google: FakeGoogle, service_account: Path
 ) -> None:
