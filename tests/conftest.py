@@ -68,6 +68,13 @@ def google() -> Iterator[FakeGoogle]:
         yield fake
 
 
+def metadata_env(google: FakeGoogle) -> dict[str, str]:
+    """The environment of a tool process whose metadata server is `google` (google-auth
+    reads the address at import: only a new process sees it)."""
+    address = f"127.0.0.1:{google.port}"
+    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+
+
 @pytest.fixture
 def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Application Default Credentials: a real service-account key pointing at the fake."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import closed_port, exported, invoke, run
+from tests.conftest import closed_port, exported, invoke, metadata_env, run
 from tests.fake_google import Call, FakeGoogle, Reply, status_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -72,11 +71,6 @@ def test_a_token_endpoint_that_never_answers_times_out(
 
 
 # --- the metadata server (google-auth reads its address at import: a new process each) ---
-
-
-def metadata_env(google: FakeGoogle) -> dict[str, str]:
-    address = f"127.0.0.1:{google.port}"
-    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
 
 
 def test_metadata_503_once_is_retried(google: FakeGoogle) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli_env, exported, invoke, require, run
+from tests.conftest import cli_env, exported, invoke, metadata_env, require, run
 from tests.fake_google import FakeGoogle, json_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1")
@@ -89,8 +89,7 @@ def test_the_dedicated_lookup_is_bounded_by_the_deadline(
 def test_a_slow_metadata_project_read_is_bounded_by_the_deadline(google: FakeGoogle) -> None:
     slow = google.drip(0.2, body={"project": "x" * 40})
     google.fail_next("/computeMetadata/v1/project/project-id", slow)
-    address = f"127.0.0.1:{google.port}"
-    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    env = metadata_env(google)
     started = time.monotonic()
     result = run("--location", "us-central1", "--model", "m", "--timeout", "2", env=env)
     assert time.monotonic() - started < 5
@@ -261,8 +260,7 @@ def test_dripping_metadata_email_outlives_the_deadline(google: FakeGoogle) -> No
         EMAIL,
         lambda call: (200, {"Metadata-Flavor": "Google", "x-fake-drip": "0.5"}, body.encode()),
     )
-    address = f"127.0.0.1:{google.port}"
-    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    env = metadata_env(google)
     started = time.monotonic()
     result = run("--location", "us-central1", "--model", "m", "--timeout", "2", env=env)
     took = time.monotonic() - started
@@ -277,8 +275,7 @@ def test_dripping_metadata_probe_outlives_the_deadline(google: FakeGoogle) -> No
     google.fail_next(
         "/", lambda call: (200, {"Metadata-Flavor": "Google", "x-fake-drip": "0.5"}, body)
     )
-    address = f"127.0.0.1:{google.port}"
-    env = {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+    env = metadata_env(google)
     started = time.monotonic()
     result = run(
         "--location", "us-central1", "--model", "m", "--timeout", "2", "--no-cache", env=env
