@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -176,12 +176,23 @@ def shared_tmp() -> Iterator[Path]:
 class Attacker:
     """`action` run by another user (if we are root) beside the test, until it returns.
 
-    A fork, not a new interpreter: the child keeps the code already loaded, so it needs no
-    access to the interpreter's own folders. `said` is what `action` returned.
+    The user is `uid` with the groups `gids`, the first of them its own (none: the group of
+    its uid). A fork, not a new interpreter: the child keeps the code already loaded, so it
+    needs no access to the interpreter's own folders. `said` is what `action` returned; an
+    action still running after `timeout` seconds is killed.
     """
 
-    def __init__(self, action: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        action: Callable[[], str],
+        uid: int = NOBODY,
+        gids: Sequence[int] = (),
+        timeout: float = 5,
+    ) -> None:
         self.action = action
+        self.uid = uid
+        self.gids = list(gids)
+        self.timeout = timeout
         self.said = ""
 
     def __enter__(self) -> Attacker:
@@ -191,9 +202,9 @@ class Attacker:
             os.close(read_end)
             try:
                 if os.geteuid() == 0:
-                    os.setgroups([])
-                    os.setgid(NOBODY)
-                    os.setuid(NOBODY)
+                    os.setgroups(self.gids)
+                    os.setgid(self.gids[0] if self.gids else self.uid)
+                    os.setuid(self.uid)
                 text = self.action()
             except BaseException as exc:
                 text = f"{type(exc).__name__}: {exc}"
@@ -204,8 +215,8 @@ class Attacker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Wait for the action; one still running after five seconds is stopped."""
-        ready, _, _ = select.select([self._read_end], [], [], 5)
+        """Wait for the action; one still running after `timeout` seconds is stopped."""
+        ready, _, _ = select.select([self._read_end], [], [], self.timeout)
         if not ready:
             os.kill(self._pid, signal.SIGKILL)
         with os.fdopen(self._read_end, "rb") as stream:
