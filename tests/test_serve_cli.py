@@ -333,7 +333,7 @@ for await (const chunk of stream) {
 console.log(JSON.stringify({
   models: models.data.map((model) => model.id),
   reply: reply.choices[0].message.content,
-  streamed: streamed.trim(),
+  streamed,
   spread: arrivals[arrivals.length - 1] - arrivals[0],
   chunks: arrivals.length,
 }));

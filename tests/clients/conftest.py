@@ -25,4 +25,5 @@ def lab(
     folder = tmp_path / "lab"
     folder.mkdir()
     env = {**offline_env(google), "npm_config_cache": str(npm_cache)}
+    google.stream_gap = 0  # clients that stream get the stand-in's chunks without a wait
     return Lab(google, folder, env)

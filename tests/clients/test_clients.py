@@ -16,7 +16,6 @@ from tests.clients.recipes import (
     QUOTA_PROJECT,
     REPLY,
     Lab,
-    streamed,
     without_proxies,
 )
 from tests.conftest import require
@@ -69,9 +68,8 @@ def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
 def test_llm_with_its_two_line_model_file(lab: Lab) -> None:
     require_in(lab, "llm")
     lab.env["LLM_USER_PATH"] = str(lab.folder)  # where the recipe's yaml file is written
-    streamed(lab.google)  # llm streams
     assert lab.run("llm") == f"{REPLY}\n"
-    lab.check()
+    lab.check(stream=True)
 
 
 @pytest.mark.parametrize(
@@ -84,9 +82,8 @@ def test_aider_with_its_model_variable(recipes: list[str], quota: str | None, la
     prices = Path(lab.env["HOME"]) / ".aider" / "caches" / "model_prices_and_context_window.json"
     prices.parent.mkdir(parents=True)
     prices.write_text(json.dumps({"seeded": {}}))  # else aider fetches LiteLLM's price list
-    streamed(lab.google)  # aider streams
     assert REPLY in lab.run(*recipes)
-    lab.check(quota=quota)
+    lab.check(quota=quota, stream=True)
 
 
 def require_in(lab: Lab, program: str, folder: Path | None = None) -> None:
