@@ -25,6 +25,8 @@ from vertex_openai_env.console import PROG
 _CLEARED_PREFIXES = ("GOOGLE_", "CLOUDSDK_", "VERTEX_OPENAI", "OPENAI_", "GCE_", "GITHUB_")
 NOBODY = 65534
 _CLEARED = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE", "NO_GCE_CHECK")
+# npm's own cache, found before any test moves HOME.
+_NPM_CACHE = Path(os.environ.get("NPM_CONFIG_CACHE") or Path.home() / ".npm")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -60,6 +62,13 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GCE_METADATA_HOST", nobody)
     monkeypatch.setenv("GCE_METADATA_IP", nobody)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def npm_cache() -> Path:
+    """The user's npm cache, for every test that installs an npm package: packages download
+    once per machine, not once per run (each test has a HOME of its own)."""
+    return _NPM_CACHE
 
 
 @pytest.fixture

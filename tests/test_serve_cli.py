@@ -22,8 +22,6 @@ from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
 
-# npm's own cache, found before the tests move HOME: packages download once per machine.
-NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
 HI = [{"role": "user", "content": "hi"}]
 
 
@@ -340,8 +338,9 @@ console.log(JSON.stringify({
 """
 
 
+@pytest.mark.clients  # npm installs openai: the slow group's
 def test_openai_node_works_through_exec_serve(
-    google: FakeGoogle, service_account: Path, tmp_path: Path
+    google: FakeGoogle, service_account: Path, tmp_path: Path, npm_cache: Path
 ) -> None:
     node, npm = require("node"), require("npm")
     folder = tmp_path / "node-client"
@@ -350,7 +349,7 @@ def test_openai_node_works_through_exec_serve(
     install = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "openai"],
         cwd=folder, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "NPM_CONFIG_CACHE": NPM_CACHE},
+        env={**os.environ, "NPM_CONFIG_CACHE": str(npm_cache)},
     )  # fmt: skip
     assert install.returncode == 0, install.stderr
     (folder / "client.mjs").write_text(NODE_CLIENT)

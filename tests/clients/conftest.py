@@ -1,4 +1,4 @@
-"""Fixtures for running README recipes: a lab folder with sealed environment, npm's cache."""
+"""Fixtures for running README recipes: a lab folder with a sealed environment."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ import pytest
 
 from tests.clients.recipes import Lab, offline_env, quota_key
 from tests.fake_google import FakeGoogle
-
-
-@pytest.fixture(scope="session")
-def npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """npm's cache, shared by the tests of one run (each test has a new HOME)."""
-    return tmp_path_factory.mktemp("npm-cache")
 
 
 @pytest.fixture
