@@ -213,6 +213,8 @@ def test_the_exporter_loads_neither_aiohttp_nor_asyncio(
 
 
 # --- exec --serve -------------------------------------------------------------------------
+# The command's exit status, its death by a signal, and a command that cannot start are
+# tested with plain exec's, in test_exec.py.
 
 CHILD = """
 import json, os
@@ -261,18 +263,6 @@ def test_the_child_talks_to_the_gateway_and_holds_no_google_token(
     assert result.stderr == ""  # requests are said only with --verbose: the child owns the terminal
 
 
-def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:
-    result = exec_serve("sh", "-c", "exit 7", env={**cli_env(), **variables(google)})
-    assert result.returncode == 7
-
-
-def test_a_child_killed_by_a_signal_kills_the_tool_alike(
-    google: FakeGoogle, service_account: Path
-) -> None:
-    result = exec_serve("sh", "-c", "kill -TERM $$", env={**cli_env(), **variables(google)})
-    assert result.returncode == -signal.SIGTERM
-
-
 def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
     child = textwrap.dedent("""
         import signal, sys, time
@@ -292,12 +282,6 @@ def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_accou
     assert out == "child got SIGTERM\n"
     assert process.returncode == 3
     assert "stopped after" in err  # with --verbose, the gateway's summary
-
-
-def test_a_missing_command_is_127(google: FakeGoogle, service_account: Path) -> None:
-    result = exec_serve("no-such-command-here", env={**cli_env(), **variables(google)})
-    assert result.returncode == 127
-    assert "command not found: no-such-command-here" in result.stderr
 
 
 def variables(google: FakeGoogle) -> dict[str, str]:

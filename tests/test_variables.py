@@ -111,24 +111,6 @@ def test_other_header_lines_are_kept_and_a_stale_quota_line_replaced(
     assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "X-Team: ml"  # no quota project now
 
 
-def test_the_openai_sdk_sends_the_exported_quota_header(
-    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    quota_key(google, tmp_path, monkeypatch)
-    chat = (
-        "from openai import OpenAI; OpenAI().chat.completions.create("
-        "model='m', messages=[{'role': 'user', 'content': 'hi'}])"
-    )
-    script = f'eval "$(vertex-openai-env "$@")" && python -c "{chat}"'
-    args = [*ARGS, *MODEL, "--api-endpoint", google.url]
-    result = subprocess.run(
-        ["bash", "-c", script, "bash", *args], capture_output=True, text=True, env=cli_env()
-    )
-    assert result.returncode == 0, result.stderr
-    (call,) = google.chats
-    assert call.headers["x-goog-user-project"] == "billing-proj"
-
-
 def test_the_gcloud_source_sends_the_quota_project_of_its_login(gcloud_login: FakeGoogle) -> None:
     values = export(*MODEL, "--token-source", "gcloud")
     assert values["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:demo-project"

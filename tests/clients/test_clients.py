@@ -33,28 +33,21 @@ HEADLESS_AIDER = {  # flags as aider's own AIDER_* variables: no prompts, no git
 }
 
 
-def test_langchain_invoke_and_ainvoke_from_the_exported_variables(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain") == f"{REPLY}\n{REPLY}\n"
-    lab.check(calls=2)
-
-
-def test_langchain_with_a_token_provider_for_invoke_and_ainvoke(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain-provider") == f"{REPLY}\n{REPLY}\n"
-    lab.check(calls=2)
-
-
-def test_langchain_awaits_an_async_token_provider(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain-async-provider") == f"{REPLY}\n"
-    lab.check()
-
-
-def test_litellm_completion_with_the_openai_prefix(lab: Lab) -> None:
-    require_module("litellm")
-    assert lab.run("litellm") == f"{REPLY}\n"
-    lab.check()
+@pytest.mark.parametrize(
+    ("name", "module", "calls"),
+    [
+        ("langchain", "langchain_openai", 2),  # invoke and ainvoke, from the exported variables
+        ("langchain-provider", "langchain_openai", 2),  # the same with a token provider
+        ("langchain-async-provider", "langchain_openai", 1),  # awaits an async provider
+        ("litellm", "litellm", 1),  # completion(), the model with the openai/ prefix
+    ],
+)
+def test_a_python_client_recipe_reaches_vertex_with_the_quota_header(
+    name: str, module: str, calls: int, lab: Lab
+) -> None:
+    require_module(module)
+    assert lab.run(name) == f"{REPLY}\n" * calls
+    lab.check(calls=calls)
 
 
 def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
