@@ -39,7 +39,7 @@ def test_token_endpoint_503_always_gives_up_after_bounded_retries(
     google.fail_next("/token", *[status_reply(503)] * 10)
     elapsed, result = timed(*ARGS)
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert google.count("/token") >= 2  # retried, then given up, well within the deadline
+    assert 2 <= google.count("/token") <= 3  # google-auth's retries, then given up, in time
     assert elapsed < 8
     assert "/token kept answering HTTP 503" in result.stderr  # type: ignore[attr-defined]
     assert result.stdout == ""  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_env, invoke, require
+from tests.conftest import cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.shells import interactive
 
@@ -166,11 +166,15 @@ def test_no_option_value_can_make_the_hook_run_code(
         (["--model-var", "OPENAI_API_KEY"], "that name is taken"),
     ],
 )
-def test_the_hook_refuses_what_an_export_refuses(args: list[str], message: str | None) -> None:
+def test_the_hook_refuses_what_an_export_refuses(
+    args: list[str], message: str | None, google: FakeGoogle, service_account: Path
+) -> None:
     hook = invoke("hook", "bash", *ARGS, *args)
     export = invoke(*ARGS, "--format", "sh", *args)
     if message is None:  # accepted by both
-        assert hook.exit_code == 0
+        assert hook.exit_code == 0, hook.stderr
+        assert export.exit_code == 0, export.stderr
+        assert google.valid(exported(export.stdout)["OPENAI_API_KEY"])  # the key, no model
         return
     assert hook.exit_code == 2
     assert hook.stdout == ""

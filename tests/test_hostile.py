@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import cli_env, exported, invoke, metadata_env, require, run
+from tests.conftest import (
+    cli_env,
+    exported,
+    invoke,
+    metadata_env,
+    require,
+    run,
+    write_gcloud_config,
+)
 from tests.fake_google import DRIP, FakeGoogle, json_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1")
@@ -224,6 +232,9 @@ def test_a_quota_project_with_a_line_break_is_refused(
 
 def test_a_huge_value_is_shortened_in_messages() -> None:
     result = invoke("--location", "a" * 60_000 + "-b1", "--model", "m", "--project", "my-proj")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "is not a Vertex AI location" in result.stderr
     assert len(result.stderr) < 400
 
 
@@ -272,22 +283,35 @@ def test_watch_refreshes_short_tokens_at_half_their_life_not_every_second(
 # --- found by an attacker's review: each failed before its fix ----------------------------
 
 
-@pytest.mark.parametrize("fifo", ["configurations/config_default", "active_config"])
-def test_a_gcloud_config_fifo_hangs_past_the_deadline(tmp_path: Path, fifo: str) -> None:
+@pytest.mark.parametrize(
+    ("fifo", "status", "said"),
+    [
+        ("configurations/config_default", 2, "cannot read gcloud configuration {path}: not a regular file"),
+        ("active_config", 0, None),  # passed over: the default configuration is read
+    ],
+)  # fmt: skip
+def test_a_gcloud_config_fifo_hangs_past_the_deadline(
+    fifo: str, status: int, said: str | None, service_account: Path
+) -> None:
     folder = Path(os.environ["CLOUDSDK_CONFIG"])
-    (folder / "configurations").mkdir(parents=True)
-    if fifo != "active_config":
-        (folder / "active_config").write_text("default")
+    write_gcloud_config(folder, {"core": {"project": "gcloud-proj"}})  # then a file a FIFO:
+    (folder / fifo).unlink()
     os.mkfifo(folder / fifo)
     command = [sys.executable, "-m", "vertex_openai_env", "--location", "us-central1",
                "--model", "m", "--timeout", "1"]  # fmt: skip
     started = time.monotonic()
     try:
-        subprocess.run(command, capture_output=True, timeout=10)
-        took = time.monotonic() - started
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
-        took = float("inf")
+        pytest.fail(f"--timeout 1: still running after 10s on a FIFO at {fifo}")
+    took = time.monotonic() - started
     assert took < 4, f"--timeout 1: still running after {took:.0f}s on a FIFO at {fifo}"
+    assert result.returncode == status, result.stderr
+    if said:
+        assert said.format(path=folder / fifo) in result.stderr
+    else:
+        assert "/projects/gcloud-proj/" in exported(result.stdout)["OPENAI_BASE_URL"]
+        assert result.stderr == ""
 
 
 GCLOUD = """#!/bin/sh
@@ -306,9 +330,11 @@ def test_a_helper_in_its_own_session_holds_the_command_past_the_deadline(tmp_pat
                "--project", "my-proj", "--location", "us-central1", "--model", "m",
                "--no-cache", "--timeout", "2"]  # fmt: skip
     started = time.monotonic()
-    subprocess.run(command, env=env, capture_output=True, timeout=60)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     took = time.monotonic() - started
     assert took < 5, f"--timeout 2 took {took:.0f}s"
+    assert result.returncode == 0, result.stderr
+    assert exported(result.stdout)["OPENAI_API_KEY"] == "ya29.abc"  # what gcloud printed
 
 
 def test_a_server_named_endpoint_runs_code_from_the_fix_line(

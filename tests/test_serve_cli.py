@@ -20,7 +20,6 @@ import pytest
 from tests.conftest import cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
-from vertex_openai_env.gateway.key import new_key
 
 HI = [{"role": "user", "content": "hi"}]
 
@@ -141,8 +140,20 @@ def test_a_key_file_keeps_the_key_across_starts(
     assert f"the key file {path} is open to others (mode 0644)" in result.stderr
 
 
-def test_every_start_without_a_key_file_makes_a_new_key() -> None:
-    assert len({new_key() for _ in range(100)}) == 100
+def test_every_start_without_a_key_file_makes_a_new_key(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    keys = []
+    for _ in range(2):
+        with serving(*target(google)) as served:
+            keys.append(served.key)
+            served.stop()
+        shown = exec_serve(
+            "sh", "-c", 'printf %s "$OPENAI_API_KEY"', env={**cli_env(), **variables(google)}
+        )
+        keys.append(shown.stdout)
+    assert all(key.startswith("sk-voe-") for key in keys)
+    assert len(set(keys)) == 4  # serve, exec --serve, and each again
 
 
 def test_env_file_gets_the_variables_and_stdout_stays_empty(
