@@ -84,12 +84,20 @@ def metadata_env(google: FakeGoogle) -> dict[str, str]:
     return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
 
 
+def use_service_account(
+    google: FakeGoogle, folder: Path, monkeypatch: pytest.MonkeyPatch, **extra: str
+) -> Path:
+    """Application Default Credentials: a real service-account key in `folder` pointing at
+    the fake, `extra` added to the file (a quota_project_id, say)."""
+    path = google.service_account_file(folder, **extra)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    return path
+
+
 @pytest.fixture
 def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Application Default Credentials: a real service-account key pointing at the fake."""
-    path = google.service_account_file(tmp_path)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
-    return path
+    return use_service_account(google, tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -195,16 +195,6 @@ def test_refresh_prints_the_variables_and_a_shell_local_deadline(
     assert 2990 <= int(seconds) <= 2999  # 3599s of token less the 10m margin
 
 
-def counting_tool(folder: Path) -> Path:
-    """A `vertex-openai-env` first on PATH that logs each start, then runs the real one."""
-    folder.mkdir()
-    shim = folder / "vertex-openai-env"
-    real = Path(sys.executable).parent / "vertex-openai-env"
-    shim.write_text(f'#!/bin/sh\necho started >> {folder / "starts"}\nexec {real} "$@"\n')
-    shim.chmod(0o755)
-    return folder / "starts"
-
-
 @pytest.mark.parametrize("shell", SHELLS)
 def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     shell: str, google: FakeGoogle, service_account: Path, tmp_path: Path
@@ -217,7 +207,8 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     else:
         margin, later = "5m", "SECONDS=3400"
     snippet = snippet_for(shell, *ARGS, "--min-valid", margin)
-    starts_log = counting_tool(tmp_path / "bin")
+    real = Path(sys.executable).parent / "vertex-openai-env"
+    log = stand_in(tmp_path / "bin", f'exec {real} "$@"')
     env = {**cli_env(), "PATH": f"{tmp_path / 'bin'}:{cli_env()['PATH']}"}
     record = "printf '%s\\n' $OPENAI_API_KEY >> tokens"
     session = tmp_path / "session"
@@ -226,7 +217,7 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     first, second, third = (session / "tokens").read_text().splitlines()
     assert first == second  # a fresh token: the prompt between them started nothing
     assert google.valid(third)
-    assert starts_log.read_text().splitlines() == ["started", "started"]
+    assert starts(log) == [["hook", shell, "--refresh", *ARGS, "--min-valid", margin]] * 2
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -22,6 +22,7 @@ from tests.conftest import (
     metadata_env,
     require,
     run,
+    use_service_account,
     write_gcloud_config,
 )
 from tests.fake_google import DRIP, FakeGoogle, json_reply
@@ -221,8 +222,7 @@ def test_an_endless_credentials_file_is_refused(monkeypatch: pytest.MonkeyPatch)
 def test_a_quota_project_with_a_line_break_is_refused(
     google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = google.service_account_file(tmp_path, quota_project_id="billing\r\nX-Evil: 1")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    use_service_account(google, tmp_path, monkeypatch, quota_project_id="billing\r\nX-Evil: 1")
     result = invoke(*ARGS, "--model", "m")
     assert result.exit_code == 2
     assert "is not a Google Cloud project ID" in result.stderr
@@ -251,8 +251,7 @@ def test_an_account_in_a_fix_is_quoted_for_the_shell(
     from tests.fake_google import vertex_error
 
     google.sa_email = "x;touch PWNED@y.iam.gserviceaccount.com"
-    key = google.service_account_file(tmp_path)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    use_service_account(google, tmp_path, monkeypatch)  # the key names that account
     google.fail_next(CHAT, vertex_error("permission"))
     result = api(google, "check", "--model", "m", "--probe")
     fix = result.stderr.splitlines()[-1].removeprefix("  fix: ")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOBODY, as_other_user, run
+from tests.conftest import NOBODY, as_other_user, run, use_service_account
 from tests.fake_google import FakeGoogle
 from tests.other_users import TEAM, VICTIM, as_user, cli
 
@@ -68,9 +68,7 @@ def test_root_does_not_follow_another_users_link_into_a_root_file(
 @pytest.fixture
 def victims_profile(google: FakeGoogle, shared_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The victim (a user of ours), with credentials and a ~/.profile others may read."""
-    key = google.service_account_file(shared_tmp)
-    key.chmod(0o644)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    use_service_account(google, shared_tmp, monkeypatch).chmod(0o644)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(shared_tmp / "gcloud"))
     home = shared_tmp / "home"
     home.mkdir()

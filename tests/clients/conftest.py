@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.recipes import Lab, offline_env, quota_key
+from tests.clients.recipes import QUOTA_PROJECT, Lab, offline_env
+from tests.conftest import use_service_account
 from tests.fake_google import FakeGoogle
 
 
@@ -15,7 +16,7 @@ def lab(
     google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npm_cache: Path
 ) -> Lab:
     """Credentials with a quota project, and an empty folder to run a recipe in."""
-    quota_key(google, tmp_path, monkeypatch)
+    use_service_account(google, tmp_path, monkeypatch, quota_project_id=QUOTA_PROJECT)
     folder = tmp_path / "lab"
     folder.mkdir()
     env = {**offline_env(google), "npm_config_cache": str(npm_cache)}

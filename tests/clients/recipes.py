@@ -13,8 +13,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import cli_env, closed_port, require
 from tests.fake_google import FakeGoogle
 
@@ -43,13 +41,6 @@ def without_proxies(env: dict[str, str]) -> None:
     for name in _PROXIES:
         env.pop(name, None)
         env.pop(name.lower(), None)
-
-
-def quota_key(google: FakeGoogle, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Application Default Credentials that carry a quota project, as a user login does."""
-    key = google.service_account_file(folder, quota_project_id=QUOTA_PROJECT)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
-    return key
 
 
 def offline_env(google: FakeGoogle) -> dict[str, str]:
