@@ -39,7 +39,7 @@ $(AIDER_VENV)/.installed:
 
 # The README's recipes run by the real clients that are slow to load or install: LangChain,
 # LiteLLM, llm, aider and the npm packages (`make test` leaves them out).
-test-clients: lint $(CLIENTS_STAMP) $(AIDER_VENV)/.installed
+test-clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed
 	$(BIN)/pytest -m clients
 
 demo: $(STAMP)

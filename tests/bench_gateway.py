@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.conftest import closed_port
 from tests.fake_google import FakeGoogle
 
 ROOT = "/v1beta1/projects/bench-proj/locations/us-central1/endpoints/openapi"
@@ -51,12 +52,6 @@ def pinned(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
         os.sched_setaffinity(process.pid, {PROXY_CORE})
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -71,7 +66,7 @@ def wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def peer(*args: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
+    port = closed_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.bench_peers", args[0], str(port), *args[1:]]
     )
@@ -183,7 +178,7 @@ def main() -> None:
             "HOME": folder,
             "XDG_RUNTIME_DIR": folder,
             "GOOGLE_APPLICATION_CREDENTIALS": str(google.service_account_file(Path(folder))),
-            "GCE_METADATA_HOST": f"127.0.0.1:{free_port()}",
+            "GCE_METADATA_HOST": f"127.0.0.1:{closed_port()}",
         }
         log = Path(folder) / "gateway.log"
         upstream, up_port = peer("upstream")

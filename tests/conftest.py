@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,8 @@ from vertex_openai_env.console import PROG
 _CLEARED_PREFIXES = ("GOOGLE_", "CLOUDSDK_", "VERTEX_OPENAI", "OPENAI_", "GCE_", "GITHUB_")
 NOBODY = 65534
 _CLEARED = ("K_SERVICE", "CLOUD_RUN_JOB", "FUNCTION_TARGET", "GAE_SERVICE", "NO_GCE_CHECK")
+# npm's own cache, found before any test moves HOME.
+_NPM_CACHE = Path(os.environ.get("NPM_CONFIG_CACHE") or Path.home() / ".npm")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -62,18 +64,40 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session")
+def npm_cache() -> Path:
+    """The user's npm cache, for every test that installs an npm package: packages download
+    once per machine, not once per run (each test has a HOME of its own)."""
+    return _NPM_CACHE
+
+
 @pytest.fixture
 def google() -> Iterator[FakeGoogle]:
     with FakeGoogle() as fake:
         yield fake
 
 
+def metadata_env(google: FakeGoogle) -> dict[str, str]:
+    """The environment of a tool process whose metadata server is `google` (google-auth
+    reads the address at import: only a new process sees it)."""
+    address = f"127.0.0.1:{google.port}"
+    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
+
+
+def use_service_account(
+    google: FakeGoogle, folder: Path, monkeypatch: pytest.MonkeyPatch, **extra: str
+) -> Path:
+    """Application Default Credentials: a real service-account key in `folder` pointing at
+    the fake, `extra` added to the file (a quota_project_id, say)."""
+    path = google.service_account_file(folder, **extra)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    return path
+
+
 @pytest.fixture
 def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Application Default Credentials: a real service-account key pointing at the fake."""
-    path = google.service_account_file(tmp_path)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
-    return path
+    return use_service_account(google, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -169,12 +193,23 @@ def shared_tmp() -> Iterator[Path]:
 class Attacker:
     """`action` run by another user (if we are root) beside the test, until it returns.
 
-    A fork, not a new interpreter: the child keeps the code already loaded, so it needs no
-    access to the interpreter's own folders. `said` is what `action` returned.
+    The user is `uid` with the groups `gids`, the first of them its own (none: the group of
+    its uid). A fork, not a new interpreter: the child keeps the code already loaded, so it
+    needs no access to the interpreter's own folders. `said` is what `action` returned; an
+    action still running after `timeout` seconds is killed.
     """
 
-    def __init__(self, action: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        action: Callable[[], str],
+        uid: int = NOBODY,
+        gids: Sequence[int] = (),
+        timeout: float = 5,
+    ) -> None:
         self.action = action
+        self.uid = uid
+        self.gids = list(gids)
+        self.timeout = timeout
         self.said = ""
 
     def __enter__(self) -> Attacker:
@@ -184,9 +219,9 @@ class Attacker:
             os.close(read_end)
             try:
                 if os.geteuid() == 0:
-                    os.setgroups([])
-                    os.setgid(NOBODY)
-                    os.setuid(NOBODY)
+                    os.setgroups(self.gids)
+                    os.setgid(self.gids[0] if self.gids else self.uid)
+                    os.setuid(self.uid)
                 text = self.action()
             except BaseException as exc:
                 text = f"{type(exc).__name__}: {exc}"
@@ -197,8 +232,8 @@ class Attacker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Wait for the action; one still running after five seconds is stopped."""
-        ready, _, _ = select.select([self._read_end], [], [], 5)
+        """Wait for the action; one still running after `timeout` seconds is stopped."""
+        ready, _, _ = select.select([self._read_end], [], [], self.timeout)
         if not ready:
             os.kill(self._pid, signal.SIGKILL)
         with os.fdopen(self._read_end, "rb") as stream:

@@ -444,11 +444,12 @@ class FakeGoogle:
         """The answer as `chat.completion.chunk` events, `stream_gap` seconds apart."""
         words = text.split(" ")
         size = -(-len(words) // self.stream_chunks)
-        pieces = [" ".join(words[i : i + size]) + " " for i in range(0, len(words), size)]
+        pieces = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
         for index, piece in enumerate(pieces):
             if index:
                 time.sleep(self.stream_gap)
             last = index == len(pieces) - 1
+            piece += "" if last else " "  # the pieces add up to `text`, byte for byte
             chunk = {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion.chunk",

@@ -1,47 +1,29 @@
-"""Other users for the shared-folder tests: run a function as any uid and groups (we are
-root in CI), in a fork, as tests.conftest.Attacker does."""
+"""Other users for the shared-folder tests: a victim and a team beside conftest's NOBODY,
+and the CLI run as any of them."""
 
 from __future__ import annotations
 
-import os
-import select
-import signal
 import sys
 from collections.abc import Callable, Sequence
 
+from tests.conftest import Attacker
+
 VICTIM = 40001
-ATTACKER = 65534  # nobody
 TEAM = 40100
 
 
 def as_user(uid: int, gids: Sequence[int], action: Callable[[], str], timeout: float = 30) -> str:
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.close(read_end)
-        try:
-            preload()
-            os.setgroups(list(gids))
-            os.setgid(gids[0] if gids else uid)
-            os.setuid(uid)
-            text = action()
-        except BaseException as exc:
-            text = f"{type(exc).__name__}: {exc}"
-        os.write(write_end, text.encode())
-        os._exit(0)
-    os.close(write_end)
-    ready, _, _ = select.select([read_end], [], [], timeout)
-    if not ready:
-        os.kill(pid, signal.SIGKILL)
-    with os.fdopen(read_end, "rb") as stream:
-        said = stream.read().decode()
-    os.waitpid(pid, 0)
-    return said
+    """`action` run as `uid` with the groups `gids` (we are root in CI); what it returned."""
+    preload()
+    with Attacker(action, uid, gids, timeout) as user:
+        pass
+    return user.said
 
 
 def preload() -> None:
     """Import, while still root, everything a run may import lazily: the interpreter's own
-    folders (under /root) are closed to the user we become."""
+    folders (under /root) are closed to the user we become, and the fork keeps what is
+    loaded."""
     import importlib
     import pkgutil
 

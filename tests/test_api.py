@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openai import AsyncOpenAI, OpenAI
 
+from tests.conftest import use_service_account
 from tests.fake_google import Call, FakeGoogle
 from vertex_openai_env import AsyncTokenProvider, TokenProvider, base_url
 from vertex_openai_env.errors import InputError
@@ -147,16 +148,13 @@ def test_a_provider_can_be_used_from_one_event_loop_after_another(
 
 
 def test_default_headers_carry_the_quota_project_as_google_auth_would(
-    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    google: FakeGoogle, service_account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = google.service_account_file(tmp_path)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
     assert TokenProvider().default_headers == {}
     assert TokenProvider(quota_project="billing-proj").default_headers == {
         "x-goog-user-project": "billing-proj"
     }
-    with_quota = google.service_account_file(tmp_path, quota_project_id="file-proj")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(with_quota))
+    use_service_account(google, tmp_path, monkeypatch, quota_project_id="file-proj")
     provider = TokenProvider()
     assert provider.default_headers == {"x-goog-user-project": "file-proj"}
     # An impersonated account's token carries no quota project of the file's.

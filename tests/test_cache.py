@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOBODY, exported, invoke, run
+from tests.conftest import NOBODY, exported, invoke, metadata_env, run
 from tests.fake_google import FakeGoogle
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -187,11 +187,6 @@ def test_a_cache_hit_imports_no_network_library_nor_click_nor_subprocess(
     assert result.stderr.strip() == "[]"
     assert "OPENAI_API_KEY" in result.stdout
     assert google.count("/token") == 1
-
-
-def metadata_env(google: FakeGoogle) -> dict[str, str]:
-    address = f"127.0.0.1:{google.port}"
-    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
 
 
 def test_metadata_tokens_are_kept_per_service_account(google: FakeGoogle) -> None:

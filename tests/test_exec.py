@@ -12,6 +12,8 @@ from tests.conftest import cli_env, invoke
 from tests.fake_google import FakeGoogle
 
 ARGS = ["vertex-openai-env", "--project", "my-proj", "--location", "us-central1"]
+# What is said of the command holds for `exec --serve` as well, where the tool stays.
+SERVE = pytest.mark.parametrize("serve", [[], ["--serve"]], ids=["exec", "exec --serve"])
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,19 +40,26 @@ def test_the_command_sees_the_variables_and_its_output_is_all(
     assert model == "google/gemini-2.5-flash"
 
 
-def test_the_exit_status_is_the_commands(google: FakeGoogle, service_account: Path) -> None:
-    assert run("--model", "m", "exec", "--", "sh", "-c", "exit 7").returncode == 7
+@SERVE
+def test_the_exit_status_is_the_commands(
+    serve: list[str], google: FakeGoogle, service_account: Path
+) -> None:
+    assert run("--model", "m", "exec", *serve, "--", "sh", "-c", "exit 7").returncode == 7
 
 
-def test_the_command_replaces_the_process(google: FakeGoogle, service_account: Path) -> None:
+@SERVE
+def test_a_command_killed_by_a_signal_kills_the_tool_alike(
+    serve: list[str], google: FakeGoogle, service_account: Path
+) -> None:
+    """Plain exec becomes the command; with --serve the tool stays, holding the gateway."""
     child = subprocess.Popen(
-        [*ARGS, "--model", "m", "exec", "--", "sh", "-c", "echo $$; kill -TERM $$"],
+        [*ARGS, "--model", "m", "exec", *serve, "--", "sh", "-c", "echo $$; kill -TERM $$"],
         stdout=subprocess.PIPE,
         text=True,
         env=cli_env(),
     )
     out, _ = child.communicate(timeout=60)
-    assert int(out) == child.pid
+    assert (int(out) == child.pid) is (not serve)
     assert child.returncode == -signal.SIGTERM
 
 
@@ -61,14 +70,20 @@ def test_settings_may_follow_the_command_name(google: FakeGoogle, service_accoun
     assert "/endpoints/openapi" in result.stdout
 
 
+@SERVE
 @pytest.mark.parametrize(("command", "status", "message"), [
     ("no-such-command-here", 127, "command not found: no-such-command-here"),
     ("/etc/hostname", 126, "cannot run /etc/hostname"),
 ])  # fmt: skip
 def test_a_command_that_cannot_start_is_reported(
-    command: str, status: int, message: str, google: FakeGoogle, service_account: Path
+    serve: list[str],
+    command: str,
+    status: int,
+    message: str,
+    google: FakeGoogle,
+    service_account: Path,
 ) -> None:
-    result = run("--model", "m", "exec", "--", command)
+    result = run("--model", "m", "exec", *serve, "--", command)
     assert result.returncode == status
     assert result.stdout == ""
     assert message in result.stderr

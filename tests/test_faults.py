@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import closed_port, exported, invoke, run
+from tests.conftest import closed_port, exported, invoke, metadata_env, run
 from tests.fake_google import Call, FakeGoogle, Reply, status_reply
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -40,7 +39,7 @@ def test_token_endpoint_503_always_gives_up_after_bounded_retries(
     google.fail_next("/token", *[status_reply(503)] * 10)
     elapsed, result = timed(*ARGS)
     assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert google.count("/token") >= 2  # retried, then given up, well within the deadline
+    assert 2 <= google.count("/token") <= 3  # google-auth's retries, then given up, in time
     assert elapsed < 8
     assert "/token kept answering HTTP 503" in result.stderr  # type: ignore[attr-defined]
     assert result.stdout == ""  # type: ignore[attr-defined]
@@ -72,11 +71,6 @@ def test_a_token_endpoint_that_never_answers_times_out(
 
 
 # --- the metadata server (google-auth reads its address at import: a new process each) ---
-
-
-def metadata_env(google: FakeGoogle) -> dict[str, str]:
-    address = f"127.0.0.1:{google.port}"
-    return {**os.environ, "GCE_METADATA_HOST": address, "GCE_METADATA_IP": address}
 
 
 def test_metadata_503_once_is_retried(google: FakeGoogle) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_env, invoke, require
+from tests.conftest import cli_env, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.shells import interactive
 
@@ -166,11 +166,15 @@ def test_no_option_value_can_make_the_hook_run_code(
         (["--model-var", "OPENAI_API_KEY"], "that name is taken"),
     ],
 )
-def test_the_hook_refuses_what_an_export_refuses(args: list[str], message: str | None) -> None:
+def test_the_hook_refuses_what_an_export_refuses(
+    args: list[str], message: str | None, google: FakeGoogle, service_account: Path
+) -> None:
     hook = invoke("hook", "bash", *ARGS, *args)
     export = invoke(*ARGS, "--format", "sh", *args)
     if message is None:  # accepted by both
-        assert hook.exit_code == 0
+        assert hook.exit_code == 0, hook.stderr
+        assert export.exit_code == 0, export.stderr
+        assert google.valid(exported(export.stdout)["OPENAI_API_KEY"])  # the key, no model
         return
     assert hook.exit_code == 2
     assert hook.stdout == ""
@@ -191,16 +195,6 @@ def test_refresh_prints_the_variables_and_a_shell_local_deadline(
     assert 2990 <= int(seconds) <= 2999  # 3599s of token less the 10m margin
 
 
-def counting_tool(folder: Path) -> Path:
-    """A `vertex-openai-env` first on PATH that logs each start, then runs the real one."""
-    folder.mkdir()
-    shim = folder / "vertex-openai-env"
-    real = Path(sys.executable).parent / "vertex-openai-env"
-    shim.write_text(f'#!/bin/sh\necho started >> {folder / "starts"}\nexec {real} "$@"\n')
-    shim.chmod(0o755)
-    return folder / "starts"
-
-
 @pytest.mark.parametrize("shell", SHELLS)
 def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     shell: str, google: FakeGoogle, service_account: Path, tmp_path: Path
@@ -213,7 +207,8 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     else:
         margin, later = "5m", "SECONDS=3400"
     snippet = snippet_for(shell, *ARGS, "--min-valid", margin)
-    starts_log = counting_tool(tmp_path / "bin")
+    real = Path(sys.executable).parent / "vertex-openai-env"
+    log = stand_in(tmp_path / "bin", f'exec {real} "$@"')
     env = {**cli_env(), "PATH": f"{tmp_path / 'bin'}:{cli_env()['PATH']}"}
     record = "printf '%s\\n' $OPENAI_API_KEY >> tokens"
     session = tmp_path / "session"
@@ -222,15 +217,13 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     first, second, third = (session / "tokens").read_text().splitlines()
     assert first == second  # a fresh token: the prompt between them started nothing
     assert google.valid(third)
-    assert starts_log.read_text().splitlines() == ["started", "started"]
+    assert starts(log) == [["hook", shell, "--refresh", *ARGS, "--min-valid", margin]] * 2
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-@pytest.mark.parametrize(
-    ("given", "inverted"),
-    [("--no-quota-header", "'--quota-header'"), ("--no-openai-api-base", "'--openai-api-base'")],
-)
-def test_the_hook_turns_an_opt_out_into_an_opt_in(shell: str, given: str, inverted: str) -> None:
-    result = invoke("hook", shell, *ARGS, given)
-    assert result.exit_code == 0, result.stderr
-    assert inverted not in result.stdout, f"{given} became {inverted} in the {shell} hook"
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("given", ["--no-quota-header", "--no-openai-api-base"])
+def test_the_hook_passes_an_opt_out_on_as_given(shell: str, given: str, tmp_path: Path) -> None:
+    log = stand_in(tmp_path / "bin", refreshed(shell))
+    in_shell(shell, snippet_for(shell, *ARGS, given), ["_vertex_openai_env_hook"], tmp_path)
+    (run,) = starts(log)
+    assert run == ["hook", shell, "--refresh", *ARGS, given]  # neither dropped nor inverted

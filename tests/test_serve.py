@@ -131,7 +131,7 @@ def test_streamed_chunks_arrive_as_vertex_sends_them(
         assert isinstance(chunk, ChatCompletionChunk)
         arrivals.append(time.monotonic() - started)
         text += chunk.choices[0].delta.content or ""
-    assert text.strip() == "Hello from m in my-proj/us-central1"
+    assert text == "Hello from m in my-proj/us-central1"
     assert len(arrivals) == google.stream_chunks
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) > 0.1, f"chunks came bunched together: {arrivals}"

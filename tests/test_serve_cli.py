@@ -22,8 +22,6 @@ from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
 
-# npm's own cache, found before the tests move HOME: packages download once per machine.
-NPM_CACHE = os.environ.get("NPM_CONFIG_CACHE") or str(Path.home() / ".npm")
 HI = [{"role": "user", "content": "hi"}]
 
 
@@ -173,8 +171,20 @@ def serve_with_key_file(google: FakeGoogle, path: Path) -> subprocess.CompletedP
     )  # fmt: skip
 
 
-def test_every_start_without_a_key_file_makes_a_new_key() -> None:
-    assert len({new_key() for _ in range(100)}) == 100
+def test_every_start_without_a_key_file_makes_a_new_key(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    keys = []
+    for _ in range(2):
+        with serving(*target(google)) as served:
+            keys.append(served.key)
+            served.stop()
+        shown = exec_serve(
+            "sh", "-c", 'printf %s "$OPENAI_API_KEY"', env={**cli_env(), **variables(google)}
+        )
+        keys.append(shown.stdout)
+    assert all(key.startswith("sk-voe-") for key in keys)
+    assert len(set(keys)) == 4  # serve, exec --serve, and each again
 
 
 def test_env_file_gets_the_variables_and_stdout_stays_empty(
@@ -249,6 +259,8 @@ def test_the_exporter_loads_neither_aiohttp_nor_asyncio(
 
 
 # --- exec --serve -------------------------------------------------------------------------
+# The command's exit status, its death by a signal, and a command that cannot start are
+# tested with plain exec's, in test_exec.py.
 
 CHILD = """
 import json, os
@@ -313,18 +325,6 @@ def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry
     assert result.stdout == "unset unset"
 
 
-def test_the_childs_exit_status_is_the_tools(google: FakeGoogle, service_account: Path) -> None:
-    result = exec_serve("sh", "-c", "exit 7", env={**cli_env(), **variables(google)})
-    assert result.returncode == 7
-
-
-def test_a_child_killed_by_a_signal_kills_the_tool_alike(
-    google: FakeGoogle, service_account: Path
-) -> None:
-    result = exec_serve("sh", "-c", "kill -TERM $$", env={**cli_env(), **variables(google)})
-    assert result.returncode == -signal.SIGTERM
-
-
 def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
     child = textwrap.dedent("""
         import signal, sys, time
@@ -344,12 +344,6 @@ def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_accou
     assert out == "child got SIGTERM\n"
     assert process.returncode == 3
     assert "stopped after" in err  # with --verbose, the gateway's summary
-
-
-def test_a_missing_command_is_127(google: FakeGoogle, service_account: Path) -> None:
-    result = exec_serve("no-such-command-here", env={**cli_env(), **variables(google)})
-    assert result.returncode == 127
-    assert "command not found: no-such-command-here" in result.stderr
 
 
 def variables(google: FakeGoogle) -> dict[str, str]:
@@ -383,15 +377,16 @@ for await (const chunk of stream) {
 console.log(JSON.stringify({
   models: models.data.map((model) => model.id),
   reply: reply.choices[0].message.content,
-  streamed: streamed.trim(),
+  streamed,
   spread: arrivals[arrivals.length - 1] - arrivals[0],
   chunks: arrivals.length,
 }));
 """
 
 
+@pytest.mark.clients  # npm installs openai: the slow group's
 def test_openai_node_works_through_exec_serve(
-    google: FakeGoogle, service_account: Path, tmp_path: Path
+    google: FakeGoogle, service_account: Path, tmp_path: Path, npm_cache: Path
 ) -> None:
     node, npm = require("node"), require("npm")
     folder = tmp_path / "node-client"
@@ -400,7 +395,7 @@ def test_openai_node_works_through_exec_serve(
     install = subprocess.run(
         [npm, "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", "openai"],
         cwd=folder, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "NPM_CONFIG_CACHE": NPM_CACHE},
+        env={**os.environ, "NPM_CONFIG_CACHE": str(npm_cache)},
     )  # fmt: skip
     assert install.returncode == 0, install.stderr
     (folder / "client.mjs").write_text(NODE_CLIENT)

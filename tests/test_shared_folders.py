@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOBODY, as_other_user, run
+from tests.conftest import NOBODY, as_other_user, run, use_service_account
 from tests.fake_google import FakeGoogle
-from tests.other_users import ATTACKER, TEAM, VICTIM, as_user, cli
+from tests.other_users import TEAM, VICTIM, as_user, cli
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "m")
 NO_CACHE = (*ARGS, "--no-cache")
@@ -68,9 +68,7 @@ def test_root_does_not_follow_another_users_link_into_a_root_file(
 @pytest.fixture
 def victims_profile(google: FakeGoogle, shared_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The victim (a user of ours), with credentials and a ~/.profile others may read."""
-    key = google.service_account_file(shared_tmp)
-    key.chmod(0o644)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+    use_service_account(google, shared_tmp, monkeypatch).chmod(0o644)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(shared_tmp / "gcloud"))
     home = shared_tmp / "home"
     home.mkdir()
@@ -95,10 +93,10 @@ def test_a_teammates_link_in_a_group_folder_is_not_followed(
         (team / ".env").symlink_to(victims_profile)
         return "planted"
 
-    assert as_user(ATTACKER, [TEAM], plant) == "planted"
+    assert as_user(NOBODY, [TEAM], plant) == "planted"
     said = as_user(VICTIM, [TEAM], cli(*NO_CACHE, "--env-file", str(team / ".env")))
     assert "refusing to follow the link" in said
-    assert as_user(ATTACKER, [TEAM], victims_profile.read_text) == "# ~/.profile\n"
+    assert as_user(NOBODY, [TEAM], victims_profile.read_text) == "# ~/.profile\n"
 
 
 @ROOT_ONLY
@@ -110,17 +108,17 @@ def test_another_users_link_as_a_folder_in_a_sticky_folder_is_not_followed(
     sticky.chmod(0o1777)
     lair = shared_tmp / "lair"  # the attacker's own folder
     lair.mkdir(mode=0o755)
-    os.chown(lair, ATTACKER, ATTACKER)
+    os.chown(lair, NOBODY, NOBODY)
 
     def plant() -> str:
         (lair / ".env").symlink_to(victims_profile)
         (sticky / "proj").symlink_to(lair)  # the victim will use /tmp/proj/.env
         return "planted"
 
-    assert as_user(ATTACKER, [ATTACKER], plant) == "planted"
+    assert as_user(NOBODY, [NOBODY], plant) == "planted"
     said = as_user(VICTIM, [VICTIM], cli(*NO_CACHE, "--env-file", str(sticky / "proj" / ".env")))
     assert f"refusing to follow the link {sticky / 'proj'} -> {lair}" in said
-    assert as_user(ATTACKER, [ATTACKER], victims_profile.read_text) == "# ~/.profile\n"
+    assert as_user(NOBODY, [NOBODY], victims_profile.read_text) == "# ~/.profile\n"
 
 
 def test_a_lock_held_by_another_user_cannot_hold_a_write_past_the_deadline(

@@ -247,6 +247,7 @@ def test_endpoints_need_a_region(location: str) -> None:
             "meta/llama-4-maverick-17b-128e-instruct-maas",
             None,
         ),
+        ("openai/gpt-oss-20b-maas", "openai/gpt-oss-20b-maas", None),  # OpenAI's, on Vertex
     ],
 )
 def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: str | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from tests.conftest import cli_env, exported, invoke, require
+from tests.conftest import cli_env, exported, invoke, require, use_service_account
 from tests.fake_google import FakeGoogle
 from tests.shells import evaluate
 
@@ -85,19 +85,16 @@ def test_a_stale_openai_api_base_never_survives(
         assert child.stdout == seen
 
 
-def quota_key(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    key = google.service_account_file(tmp_path, quota_project_id="billing-proj")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
+QUOTA = {"quota_project_id": "billing-proj"}  # in a key file, as a user login has it
 
 
 def test_the_quota_project_header_goes_exactly_where_google_auth_sends_it(
-    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    google: FakeGoogle, service_account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
     assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL)  # no quota project: no header
     flagged = export(*MODEL, "--quota-project", "flag-proj")
     assert flagged["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:flag-proj"
-    quota_key(google, tmp_path, monkeypatch)
+    use_service_account(google, tmp_path, monkeypatch, **QUOTA)
     assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "x-goog-user-project:billing-proj"
     assert "OPENAI_CUSTOM_HEADERS" not in export(*MODEL, "--no-quota-header")
 
@@ -105,31 +102,13 @@ def test_the_quota_project_header_goes_exactly_where_google_auth_sends_it(
 def test_other_header_lines_are_kept_and_a_stale_quota_line_replaced(
     google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    quota_key(google, tmp_path, monkeypatch)
+    use_service_account(google, tmp_path, monkeypatch, **QUOTA)
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: ml\nX-Goog-User-Project: old-proj")
     result = invoke(*ARGS, *MODEL)
     values = evaluate("bash", result.stdout, ["OPENAI_CUSTOM_HEADERS"], tmp_path)
     assert values["OPENAI_CUSTOM_HEADERS"] == b"X-Team: ml\nx-goog-user-project:billing-proj"
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(google.service_account_file(tmp_path)))
+    use_service_account(google, tmp_path, monkeypatch)
     assert export(*MODEL)["OPENAI_CUSTOM_HEADERS"] == "X-Team: ml"  # no quota project now
-
-
-def test_the_openai_sdk_sends_the_exported_quota_header(
-    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    quota_key(google, tmp_path, monkeypatch)
-    chat = (
-        "from openai import OpenAI; OpenAI().chat.completions.create("
-        "model='m', messages=[{'role': 'user', 'content': 'hi'}])"
-    )
-    script = f'eval "$(vertex-openai-env "$@")" && python -c "{chat}"'
-    args = [*ARGS, *MODEL, "--api-endpoint", google.url]
-    result = subprocess.run(
-        ["bash", "-c", script, "bash", *args], capture_output=True, text=True, env=cli_env()
-    )
-    assert result.returncode == 0, result.stderr
-    (call,) = google.chats
-    assert call.headers["x-goog-user-project"] == "billing-proj"
 
 
 def test_the_gcloud_source_sends_the_quota_project_of_its_login(gcloud_login: FakeGoogle) -> None:

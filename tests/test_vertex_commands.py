@@ -223,18 +223,24 @@ def test_check_fails_for_an_endpoint_with_no_deployed_model(vertex: FakeGoogle) 
 
 
 @pytest.mark.parametrize(
-    ("args", "step", "message"),
+    ("args", "step", "message", "model"),
     [
         (
             ["--project", "Bad Project", "--model", "m"],
             "settings",
             "is not a Google Cloud project ID",
+            None,  # nothing resolved to show
         ),
-        (["--project", PROJECT, "--model", "m"], "credentials", "no Google credentials found"),
+        (
+            ["--project", PROJECT, "--model", "gemini-2.5-flash"],
+            "credentials",
+            "no Google credentials found",
+            {"value": "google/gemini-2.5-flash", "source": "--model"},  # the target, resolved
+        ),
     ],
 )
 def test_check_as_json_tells_the_truth_whatever_fails(
-    args: list[str], step: str, message: str
+    args: list[str], step: str, message: str, model: dict[str, str] | None
 ) -> None:
     result = invoke("check", "--format", "json", *args)
     assert result.exit_code != 0
@@ -243,6 +249,7 @@ def test_check_as_json_tells_the_truth_whatever_fails(
     assert document["problem"]["step"] == step
     assert message in document["problem"]["message"]
     assert document["problem"]["fix"]
+    assert document.get("settings", {}).get("model") == model
 
 
 def test_check_shows_what_it_resolved_before_the_credentials_failed(

@@ -1,4 +1,4 @@
-"""Fixtures for running README recipes: a lab folder with sealed environment, npm's cache."""
+"""Fixtures for running README recipes: a lab folder with a sealed environment."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.recipes import Lab, offline_env, quota_key
+from tests.clients.recipes import QUOTA_PROJECT, Lab, offline_env
+from tests.conftest import use_service_account
 from tests.fake_google import FakeGoogle
-
-
-@pytest.fixture(scope="session")
-def npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """npm's cache, shared by the tests of one run (each test has a new HOME)."""
-    return tmp_path_factory.mktemp("npm-cache")
 
 
 @pytest.fixture
@@ -21,8 +16,9 @@ def lab(
     google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npm_cache: Path
 ) -> Lab:
     """Credentials with a quota project, and an empty folder to run a recipe in."""
-    quota_key(google, tmp_path, monkeypatch)
+    use_service_account(google, tmp_path, monkeypatch, quota_project_id=QUOTA_PROJECT)
     folder = tmp_path / "lab"
     folder.mkdir()
     env = {**offline_env(google), "npm_config_cache": str(npm_cache)}
+    google.stream_gap = 0  # clients that stream get the stand-in's chunks without a wait
     return Lab(google, folder, env)

@@ -7,18 +7,14 @@ Python when the recipe has no shell part), byte for byte as the README shows the
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import cli_env, closed_port, require
-from tests.fake_google import Call, FakeGoogle, Json, Reply, json_reply
+from tests.fake_google import FakeGoogle
 
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 README = Path(__file__).parents[2] / "README.md"
@@ -45,13 +41,6 @@ def without_proxies(env: dict[str, str]) -> None:
     for name in _PROXIES:
         env.pop(name, None)
         env.pop(name.lower(), None)
-
-
-def quota_key(google: FakeGoogle, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Application Default Credentials that carry a quota project, as a user login does."""
-    key = google.service_account_file(folder, quota_project_id=QUOTA_PROJECT)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key))
-    return key
 
 
 def offline_env(google: FakeGoogle) -> dict[str, str]:
@@ -101,39 +90,16 @@ class Lab:
         assert result.returncode == 0, f"{names} failed:\n{result.stdout}\n{result.stderr}"
         return result.stdout
 
-    def check(self, calls: int = 1, quota: str | None = QUOTA_PROJECT) -> None:
+    def check(
+        self, calls: int = 1, quota: str | None = QUOTA_PROJECT, stream: bool = False
+    ) -> None:
         """`calls` chat calls, each to the right URL with a token the stand-in issued, for
-        the model, and with `x-goog-user-project` exactly when there is a quota project."""
+        the model, with `x-goog-user-project` exactly when there is a quota project, and
+        asking for a stream (which the stand-in sends as Vertex does) exactly when `stream`."""
         assert len(self.google.chats) == calls
         for chat in self.google.chats:
             assert chat.path == CHAT_PATH
             assert self.google.valid(chat.bearer)
             assert chat.json()["model"] == "google/gemini-2.5-flash"
             assert chat.headers.get("x-goog-user-project") == quota
-
-
-def streamed(google: FakeGoogle) -> None:
-    """Answer the next chat call as server-sent events, as Vertex does for `"stream": true`
-    (the stand-in answers in one piece); the token is checked and the call recorded alike."""
-
-    def reply(call: Call) -> Reply:
-        if not google.valid(call.bearer):
-            return json_reply(401, {"error": {"code": 401, "message": "invalid token"}})
-        google.chats.append(call)
-        model = call.json()["model"]
-        start: Json = {"delta": {"role": "assistant", "content": REPLY}, "finish_reason": None}
-        events = [_chunk(model, start), _chunk(model, {"delta": {}, "finish_reason": "stop"})]
-        body = "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
-        return 200, {"content-type": "text/event-stream"}, body.encode()
-
-    google.fail_next(CHAT_PATH, reply)
-
-
-def _chunk(model: str, choice: Json) -> Json:
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, **choice}],
-    }
+            assert bool(chat.json().get("stream")) is stream

@@ -16,7 +16,6 @@ from tests.clients.recipes import (
     QUOTA_PROJECT,
     REPLY,
     Lab,
-    streamed,
     without_proxies,
 )
 from tests.conftest import require
@@ -34,28 +33,21 @@ HEADLESS_AIDER = {  # flags as aider's own AIDER_* variables: no prompts, no git
 }
 
 
-def test_langchain_invoke_and_ainvoke_from_the_exported_variables(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain") == f"{REPLY}\n{REPLY}\n"
-    lab.check(calls=2)
-
-
-def test_langchain_with_a_token_provider_for_invoke_and_ainvoke(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain-provider") == f"{REPLY}\n{REPLY}\n"
-    lab.check(calls=2)
-
-
-def test_langchain_awaits_an_async_token_provider(lab: Lab) -> None:
-    require_module("langchain_openai")
-    assert lab.run("langchain-async-provider") == f"{REPLY}\n"
-    lab.check()
-
-
-def test_litellm_completion_with_the_openai_prefix(lab: Lab) -> None:
-    require_module("litellm")
-    assert lab.run("litellm") == f"{REPLY}\n"
-    lab.check()
+@pytest.mark.parametrize(
+    ("name", "module", "calls"),
+    [
+        ("langchain", "langchain_openai", 2),  # invoke and ainvoke, from the exported variables
+        ("langchain-provider", "langchain_openai", 2),  # the same with a token provider
+        ("langchain-async-provider", "langchain_openai", 1),  # awaits an async provider
+        ("litellm", "litellm", 1),  # completion(), the model with the openai/ prefix
+    ],
+)
+def test_a_python_client_recipe_reaches_vertex_with_the_quota_header(
+    name: str, module: str, calls: int, lab: Lab
+) -> None:
+    require_module(module)
+    assert lab.run(name) == f"{REPLY}\n" * calls
+    lab.check(calls=calls)
 
 
 def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
@@ -69,9 +61,8 @@ def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
 def test_llm_with_its_two_line_model_file(lab: Lab) -> None:
     require_in(lab, "llm")
     lab.env["LLM_USER_PATH"] = str(lab.folder)  # where the recipe's yaml file is written
-    streamed(lab.google)  # llm streams
     assert lab.run("llm") == f"{REPLY}\n"
-    lab.check()
+    lab.check(stream=True)
 
 
 @pytest.mark.parametrize(
@@ -84,9 +75,8 @@ def test_aider_with_its_model_variable(recipes: list[str], quota: str | None, la
     prices = Path(lab.env["HOME"]) / ".aider" / "caches" / "model_prices_and_context_window.json"
     prices.parent.mkdir(parents=True)
     prices.write_text(json.dumps({"seeded": {}}))  # else aider fetches LiteLLM's price list
-    streamed(lab.google)  # aider streams
     assert REPLY in lab.run(*recipes)
-    lab.check(quota=quota)
+    lab.check(quota=quota, stream=True)
 
 
 def require_in(lab: Lab, program: str, folder: Path | None = None) -> None:
