@@ -26,8 +26,8 @@ test: lint
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
-$(CLIENTS_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,clients]'
+$(CLIENTS_STAMP): $(STAMP) tests/clients/requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 	touch $(CLIENTS_STAMP)
 
 # aider pins releases of openai and litellm older than the project's: it gets its own venv.

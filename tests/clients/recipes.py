@@ -1,8 +1,9 @@
-"""README recipes, and what running one needs: credentials, a sealed environment, a check.
+"""Documented recipes, and what running one needs: credentials, a sealed environment, a check.
 
-A recipe is the fenced blocks the README marks `<!-- recipe NAME FILE -->`: the tests write
-each block to FILE in a temporary folder and run `run.sh` there with bash (or `app.py` with
-Python when the recipe has no shell part), byte for byte as the README shows them.
+A recipe is the fenced blocks the README or a page under `docs/` marks
+`<!-- recipe NAME FILE -->`: the tests write each block to FILE in a temporary folder and
+run `run.sh` there with bash (or `app.py` with Python when the recipe has no shell part),
+byte for byte as the page shows them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.conftest import cli_env, closed_port, require
 from tests.fake_google import FakeGoogle
 
 _PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
-README = Path(__file__).parents[2] / "README.md"
+ROOT = Path(__file__).parents[2]
 _BLOCK = re.compile(
     r"^<!-- recipe (?P<name>[\w-]+) (?P<file>[\w.-]+) -->\n```[\w-]*\n(?P<text>.*?)^```$",
     re.MULTILINE | re.DOTALL,
@@ -29,10 +30,20 @@ CHAT_PATH = "/v1beta1/projects/my-proj/locations/us-central1/endpoints/openapi/c
 AIDER_BIN = Path(__file__).parents[2] / ".venv-aider" / "bin"
 
 
+def pages() -> list[Path]:
+    """Where recipes are written: the README and every page of the docs site."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
 def recipe(name: str) -> dict[str, str]:
-    """The files of the README recipe `name`: {FILE: text}."""
-    files = {m["file"]: m["text"] for m in _BLOCK.finditer(README.read_text()) if m["name"] == name}
-    assert files, f"the README has no recipe {name}"
+    """The files of the documented recipe `name`: {FILE: text}."""
+    files = {
+        m["file"]: m["text"]
+        for page in pages()
+        for m in _BLOCK.finditer(page.read_text(encoding="utf-8"))
+        if m["name"] == name
+    }
+    assert files, f"no page documents the recipe {name}"
     return files
 
 
