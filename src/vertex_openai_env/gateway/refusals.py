@@ -40,6 +40,15 @@ def not_found(path: str) -> web.Response:
     return refusal(404, "not_found", f"the gateway serves /v1/... only, not {path[:100]}")
 
 
+def unknown_model(name: str) -> web.Response:
+    return refusal(
+        404,
+        "model_not_found",
+        f"the gateway lists no model {name[:100]} (GET /v1/models lists what it serves; "
+        "a request naming another model still goes to Vertex AI as it is)",
+    )
+
+
 def bad_path() -> web.Response:
     return refusal(400, "invalid_path", "the path holds '.' or '..' segments or encoded slashes")
 
