@@ -8,18 +8,19 @@ before the catch-all, and a handler in a module of its own.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ..durations import spoken
-from . import refusals, relay
+from . import completions, refusals, relay
 from .key import KeyCheck
 from .models import LIST, Models
-from .upstream import Upstream
+from .responses import Responses
+from .upstream import BROKE_OFF, Upstream
 
 CLIENT_LEFT = 499  # as nginx logs it: the client closed the connection before the answer
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Tally:
@@ -30,9 +31,9 @@ class Tally:
         self.requests = 0
         self.errors = 0  # answered 4xx or 5xx, by the gateway or by Vertex
 
-    def count(self, status: int) -> None:
+    def count(self, status: int, broke_off: bool = False) -> None:
         self.requests += 1
-        self.errors += status >= 400
+        self.errors += status >= 400 or broke_off
 
     def summary(self) -> str:
         uptime = spoken(int(time.monotonic() - self.started))
@@ -44,6 +45,7 @@ def application(
     key_check: KeyCheck,
     upstream: Upstream,
     models: Models,
+    responses: Responses,
     tally: Tally,
     log: Callable[[str], None] | None,
 ) -> web.Application:
@@ -51,8 +53,8 @@ def application(
 
     @web.middleware
     async def logged(request: web.Request, handler: Handler) -> web.StreamResponse:
-        """One line per request: method, path, status, milliseconds; never a header, the
-        query or a body."""
+        """One line per request: method, path, status (and whether the answer broke off),
+        milliseconds; never a header, the query or a body."""
         started = time.monotonic()
         status = CLIENT_LEFT
         try:
@@ -60,10 +62,12 @@ def application(
             status = response.status
             return response
         finally:
-            tally.count(status)
+            broke_off = request.get(BROKE_OFF, False)
+            tally.count(status, broke_off)
             if log is not None:
                 ms = (time.monotonic() - started) * 1000
-                log(f"{request.method} {request.path[:200]} {status} {ms:.0f}ms")
+                said = f"{status} broke off" if broke_off else str(status)
+                log(f"{request.method} {request.path[:200]} {said} {ms:.0f}ms")
 
     @web.middleware
     async def keyed(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -89,5 +93,7 @@ def application(
     app = web.Application(middlewares=[logged, keyed])
     app.router.add_get(LIST, listed, allow_head=False)
     app.router.add_get(LIST + "/{id:.+}", listed, allow_head=False)
+    responses.add_routes(app.router)
+    app.router.add_post(completions.PATH, completions.handler(upstream, models))
     app.router.add_route("*", "/{tail:.*}", forwarded)
     return app

@@ -25,6 +25,7 @@ from .app import Tally, application
 from .keeper import TokenKeeper
 from .key import KeyCheck
 from .models import Models
+from .responses import Responses
 from .upstream import Upstream
 
 GRACE = 10.0  # seconds that requests in flight get to finish once told to stop
@@ -66,10 +67,12 @@ class Gateway:
             say,
         )
         self.models = Models(exports.destination.target, settings.aliases)
+        self.responses = Responses(self._upstream, self.models)
         app = application(
             KeyCheck(settings.key),
             self._upstream,
             self.models,
+            self.responses,
             self.tally,
             say if settings.log_requests else None,
         )

@@ -25,7 +25,9 @@ from ..vertex.diagnose import Context, explain
 from . import refusals
 from .keeper import TokenKeeper, Unavailable
 
+REPLAY_LIMIT = 10 << 20  # Vertex AI's own limit on a request
 DIAGNOSIS_LIMIT = 1 << 20  # an error body read whole, to explain it
+BROKE_OFF = "broke_off"  # a request's mark: its answer was cut short after it began
 Body = bytes | AsyncIterator[bytes]
 
 
@@ -36,6 +38,7 @@ class Answer(NamedTuple):
     head: bytes  # the start of an error's body (all of it when `whole`); empty on success
     whole: bool
     started: float  # time.monotonic() when the request left
+    problem: VertexEnvError | None = None  # what an error means, as said on stderr
 
     @property
     def status(self) -> int:
@@ -123,9 +126,8 @@ class Upstream:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             response.release()
             raise Failed(self.broken_off(exc)) from None
-        body_json = error_json(head)
-        self._diagnose(Reply(response.status, body_json, time.monotonic() - started), str(url))
-        return Answer(response, head, whole, started)
+        reply = Reply(response.status, error_json(head), time.monotonic() - started)
+        return Answer(response, head, whole, started, self._diagnose(reply, str(url)))
 
     async def _request(
         self, method: str, url: URL, headers: CIMultiDict[str], body: Body, token: str
@@ -136,14 +138,26 @@ class Upstream:
             method, url, headers=headers, data=body or None, allow_redirects=False
         )
 
+    async def whole_json(self, answer: Answer) -> object:
+        """A successful answer's JSON body; Failed when it breaks off or is not JSON."""
+        try:
+            return json.loads(await answer.read())
+        except ValueError:
+            raise Failed(
+                refusals.refusal(502, "upstream_error", "Vertex AI sent no JSON")
+            ) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise Failed(self.broken_off(exc)) from None
+
     def broken_off(self, exc: Exception) -> web.Response:
         """Explain an answer that broke off; what its client gets when nothing was sent yet."""
         self.explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
         return refusals.unreachable(reason(exc))
 
-    def _diagnose(self, reply: Reply, url: str) -> None:
+    def _diagnose(self, reply: Reply, url: str) -> VertexEnvError:
         problem: VertexEnvError = explain(reply, self._context(url))
         self.explain_once(problem.message, problem.fix)
+        return problem
 
     def explain_once(self, message: str, fix: str | None) -> None:
         """A diagnosis on stderr, once per kind: the first 403 says all the next ones would."""
