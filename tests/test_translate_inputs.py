@@ -119,6 +119,11 @@ def messages(items: Sequence[object], found: Lookup | None = None) -> Conversati
             [answer(None, sent("c1", "apply_patch", json.dumps({"input": "*** Begin"}))), tool("c1", "Done")],
         ),
         (
+            [{"type": "custom_tool_call", "call_id": "c1", "name": "edit", "namespace": "ns"}, output("c1", "Done", "custom_tool_call_output")],
+            [],
+            [answer(None, sent("c1", "ns__edit", json.dumps({"input": ""}))), tool("c1", "Done")],
+        ),
+        (
             [{"type": "local_shell_call", "id": "lsc_1", "call_id": "c1", "action": {"type": "exec", "command": ["ls"], "working_directory": "/w", "timeout_ms": 9}},
              {"type": "local_shell_call_output", "id": "c1", "output": "a.txt"}],
             [],

@@ -93,18 +93,25 @@ def test_a_call_with_no_arguments_is_done_with_an_empty_object() -> None:
     assert events == call_events(item, {"status": "completed", "arguments": "{}"}, done)
 
 
+CUSTOM = [
+    ("apply_patch", {"name": "apply_patch"}),
+    ("ns__edit", {"name": "edit", "namespace": "ns"}),
+]
+
+
 def test_a_custom_call_is_buffered_and_unwrapped() -> None:
     patch = "*** Begin Patch\n*** End Patch\n"
     arguments = json.dumps({"patch": patch})
-    assembler, events = run(calls(fn("apply_patch", arguments[:5], id="call_1")), calls(fn(None, arguments[5:])))  # fmt: skip
-    item = {"id": "ctc#1", "call_id": "call_1", "type": "custom_tool_call", "name": "apply_patch", "input": ""}  # fmt: skip
-    assert events == call_events(
-        item,
-        {"input": patch},
-        ("response.custom_tool_call_input.delta", {"delta": patch}),
-        ("response.custom_tool_call_input.done", {"input": patch}),
-    )
-    assert assembler.items[0]["input"] == patch
+    for name, origin in CUSTOM:
+        assembler, events = run(calls(fn(name, arguments[:5], id="call_1")), calls(fn(None, arguments[5:])))  # fmt: skip
+        item = {"id": "ctc#1", "call_id": "call_1", "type": "custom_tool_call", **origin, "input": ""}  # fmt: skip
+        assert events == call_events(
+            item,
+            {"input": patch},
+            ("response.custom_tool_call_input.delta", {"delta": patch}),
+            ("response.custom_tool_call_input.done", {"input": patch}),
+        )
+        assert assembler.items[0]["input"] == patch
 
 
 def test_a_local_shell_call_is_added_empty_and_done_with_its_action() -> None:

@@ -31,12 +31,12 @@ def custom(name: str, **more: object) -> Json:
 
 
 def offered() -> Tools:
-    """One tool of each kind a client offers: a function, a namespaced function, a custom
-    tool, local_shell, and a hosted tool (left out)."""
+    """One tool of each kind a client offers: a function, a namespace (a function and a
+    custom tool), a custom tool, local_shell, and a hosted tool (left out)."""
     return chat_tools(
         [
             function("get_weather"),
-            namespace("ns", function("spawn")),
+            namespace("ns", function("spawn"), custom("edit")),
             custom("apply_patch"),
             {"type": "local_shell"},
             {"type": "web_search"},

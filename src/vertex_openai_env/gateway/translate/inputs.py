@@ -121,7 +121,7 @@ class _Builder:
             name = self.tools.chat_name(str(item.get("name")), item.get("namespace"))
             arguments = str(item.get("arguments") or "{}")
         elif kind == "custom_tool_call":
-            name = str(item.get("name"))
+            name = self.tools.chat_name(str(item.get("name")), item.get("namespace"))
             arguments = json.dumps({"input": str(item.get("input") or "")})
         else:
             name = LOCAL_SHELL

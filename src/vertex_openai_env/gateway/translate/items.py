@@ -197,12 +197,12 @@ class Assembler:
         if origin.kind == "function":
             item.update(type="function_call", status="in_progress", name=origin.name,
                         arguments="")  # fmt: skip
-            if origin.namespace:
-                item["namespace"] = origin.namespace
         elif origin.kind == "custom":
             item.update(type="custom_tool_call", name=origin.name, input="")
         else:
             item.update(type="local_shell_call", status="in_progress", action=shell_action(""))
+        if origin.namespace:  # a function's or a custom tool's: Codex needs it back
+            item["namespace"] = origin.namespace
         return self._start(origin.kind, item, origin)
 
     def _close(self) -> list[Event]:
