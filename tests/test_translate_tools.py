@@ -41,6 +41,7 @@ def chat(name: str, parameters: Json, description: str | None = None) -> Json:
             {"get_weather": Origin("function", "get_weather")},
         ),
         ([function("ping")], [chat("ping", NONE)], {"ping": Origin("function", "ping")}),
+        ([function("ping", allowed_callers=["direct"])], [chat("ping", NONE)], None),
         ([function("ping", parameters={}, description="")], [chat("ping", NONE)], None),
         (
             [namespace("multi_agent_v1", function("spawn_agent", parameters=SCHEMA), function("close"))],
@@ -151,6 +152,8 @@ def test_tool_names_follow_geminis_rule_namespace_included(
         ([custom("c", allowed_callers=["programmatic"])], "tools[0]", "allowed_callers"),
         ([custom("c", allowed_callers=["direct", "programmatic"])], "tools[0]", "allowed_callers"),
         ([custom("c", allowed_callers=[])], "tools[0]", "allowed_callers"),
+        ([function("f", allowed_callers=["programmatic"])], "tools[0]", "tools[0].allowed_callers is not supported"),
+        ([namespace("ns", function("f", allowed_callers=["programmatic"]))], "tools[0].tools[0]", "allowed_callers"),
     ],
 )  # fmt: skip
 def test_tools_gemini_cannot_take_are_refused(tools: object, param: str, says: str) -> None:

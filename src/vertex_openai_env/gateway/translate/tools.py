@@ -90,14 +90,14 @@ def _add(found: Tools, tool: object, param: str, namespace: str | None) -> None:
         for index, each in enumerate(inner):
             _add(found, each, f"{param}.tools[{index}]", _name(tool, param))
         return
+    if kind in ("function", "custom") and tool.get("allowed_callers") not in (None, ["direct"]):
+        # Offered to the model, a tool meant for programs only would be called directly.
+        raise Unsendable(f"{param}.allowed_callers is not supported", param)
     if kind == "function":
         parameters = tool.get("parameters") or NO_PARAMETERS
         origin = Origin("function", _name(tool, param), namespace)
         _offer(found, origin, param, tool.get("description"), parameters)
     elif kind == "custom":
-        callers = tool.get("allowed_callers")
-        if callers not in (None, ["direct"]):
-            raise Unsendable(f"{param}.allowed_callers is not supported", param)
         origin = Origin("custom", _name(tool, param), namespace)
         _offer(found, origin, param, _custom_description(tool), _CUSTOM_PARAMETERS)
     elif kind == LOCAL_SHELL:
