@@ -208,6 +208,8 @@ def test_user_content_parts_become_chat_parts(part: Json, chat: Json) -> None:
     [
         (["hi"], "input[0]", "input[0] must be an object"),
         ([{"type": "shell_call"}], "input[0]", "input item type 'shell_call' is not supported"),
+        ([{"type": ["message"], "role": "user"}], "input[0]", "input item type \"['message']\" is not supported"),
+        ([{"type": "local_shell_call", "call_id": "c1", "action": "ls"}], "input[0].action", "input[0].action must be an object"),
         ([{"content": "no role, no type"}], "input[0]", "input item type 'None' is not supported"),
         ([say("tool", "x")], "input[0].role", "message role 'tool'"),
         ([say("user", 5)], "input[0]", "content must be a string or a list of parts"),

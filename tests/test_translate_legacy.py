@@ -45,6 +45,7 @@ def test_a_prompt_becomes_one_user_message(body: Json, sent: Json) -> None:
         ({"prompt": "p", "echo": True}, "echo", "echo is not supported"),
         ({"prompt": "p", "logprobs": 5}, "logprobs", "logprobs is not supported"),
         ({"prompt": "p", "best_of": 2}, "best_of", "best_of is not supported"),
+        ({"prompt": "p", "best_of": "2"}, "best_of", "best_of is not supported"),
         ({"prompt": ["a", "b"]}, "prompt", "prompt must be one string"),
         ({"prompt": []}, "prompt", "prompt must be one string"),
         ({"prompt": [[1, 2]]}, "prompt", "no lists of prompts or tokens"),

@@ -104,6 +104,7 @@ def test_reasoning_effort(effort: str, sent: str) -> None:
     ("body", "param", "says"),
     [
         ({"input": "hi", "reasoning": {"effort": "max"}}, "reasoning.effort", "reasoning.effort 'max' is not known"),
+        ({"input": "hi", "reasoning": {"effort": ["high"]}}, "reasoning.effort", "reasoning.effort \"['high']\" is not known"),
         ({"input": "hi", "background": True}, "background", "background responses are not supported"),
         ({"input": "hi", "conversation": "conv_1"}, "conversation", "use previous_response_id"),
         ({"input": "hi", "prompt": {"id": "pmpt_1"}}, "prompt", "prompt templates are not supported"),

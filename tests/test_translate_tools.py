@@ -138,6 +138,7 @@ def test_tool_names_follow_geminis_rule_namespace_included(
         ([{"type": "shell"}], "tools[0]", "tool type 'shell' is not supported"),
         ([function("ok"), {"type": "apply_patch"}], "tools[1]", "tool type 'apply_patch'"),
         ([{"name": "untyped"}], "tools[0]", "tool type 'None'"),
+        ([{"type": ["function"]}], "tools[0]", "tool type \"['function']\" is not supported"),
         ([{"type": "namespace", "name": "ns", "tools": "x"}], "tools[0].tools", "must be a list"),
         ([namespace("ns", namespace("inner", function("f")))], "tools[0].tools[0]", "'namespace'"),
         ([{"type": "namespace", "name": "ns", "tools": ["f"]}], "tools[0].tools[0]", "tools[0].tools[0] must be an object"),
@@ -228,6 +229,7 @@ def test_allowed_tools_keep_only_those_tools(
         ({"type": "function"}, "names 'function'"),
         ({"type": "allowed_tools", "tools": [{"type": "image_generation"}]}, "'image_generation'"),
         ({"type": "allowed_tools", "tools": ["get_weather"]}, "names a tool with an object"),
+        ({"type": "allowed_tools", "tools": 5}, "tool_choice.tools must be a list"),
     ],
 )  # fmt: skip
 def test_tool_choice_naming_no_offered_tool_is_refused(choice: object, says: str) -> None:

@@ -86,7 +86,7 @@ class _Builder:
             self.call(item, kind, param)
         elif kind in _OUTPUTS:
             self.output(item, param)
-        elif kind not in _SKIPPED:
+        elif not isinstance(kind, str) or kind not in _SKIPPED:
             raise Unsendable(f"input item type {str(kind)[:40]!r} is not supported", param)
 
     def message(self, item: Json, param: str) -> None:
@@ -126,6 +126,8 @@ class _Builder:
         else:
             name = LOCAL_SHELL
             action = item.get("action") or {}
+            if not isinstance(action, dict):
+                raise Unsendable(f"{param}.action must be an object", f"{param}.action")
             arguments = json.dumps(
                 {
                     "command": action.get("command") or [],

@@ -29,7 +29,8 @@ def chat_request(body: object, upstream_model: str) -> Json:
     for field in ("echo", "logprobs"):
         if body.get(field):
             raise Unsendable(f"{field} is not supported through the gateway", field)
-    if (body.get("best_of") or 1) > 1:
+    best_of = body.get("best_of") or 1
+    if not isinstance(best_of, int) or best_of > 1:
         raise Unsendable("best_of is not supported through the gateway", "best_of")
     prompt = body.get("prompt")
     if isinstance(prompt, list) and len(prompt) == 1:

@@ -92,7 +92,7 @@ def _effort(reasoning: object) -> str | None:
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
     if effort is None:
         return None
-    if effort not in _EFFORTS:
+    if not isinstance(effort, str) or effort not in _EFFORTS:
         raise Unsendable(f"reasoning.effort {str(effort)[:20]!r} is not known", "reasoning.effort")
     return _EFFORTS[effort]
 

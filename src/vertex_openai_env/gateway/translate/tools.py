@@ -81,7 +81,7 @@ def _add(found: Tools, tool: object, param: str, namespace: str | None) -> None:
     if not isinstance(tool, dict):
         raise Unsendable(f"{param} must be an object", param)
     kind = tool.get("type")
-    if kind in HOSTED:
+    if isinstance(kind, str) and kind in HOSTED:
         return  # a tool Google would run for OpenAI: not offered, never refused
     if kind == "namespace" and namespace is None:
         inner = tool.get("tools")
@@ -152,7 +152,10 @@ def chat_tool_choice(choice: object, tools: Tools) -> tuple[object | None, Tools
         raise Unsendable("tool_choice must be auto, none, required or an object", "tool_choice")
     kind = choice.get("type")
     if kind == "allowed_tools":
-        allowed = {_chosen(each, tools) for each in choice.get("tools") or []}
+        listed = choice.get("tools") or []
+        if not isinstance(listed, list):
+            raise Unsendable("tool_choice.tools must be a list", "tool_choice")
+        allowed = {_chosen(each, tools) for each in listed}
         kept = [f for f in tools.functions if f["function"]["name"] in allowed]
         origins = {name: o for name, o in tools.origins.items() if name in allowed}
         return choice.get("mode") or "auto", Tools(kept, origins)
