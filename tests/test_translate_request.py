@@ -25,8 +25,8 @@ RESPONSES_ONLY: Json = {
 }  # fmt: skip
 
 
-def plan(body: Json, previous: list[object] | None = None) -> Plan:
-    return chat_request(body, MODEL, previous or [], lookup())
+def plan(body: Json, previous: list[object] | None = None, kept: Json | None = None) -> Plan:
+    return chat_request(body, MODEL, previous or [], lookup(kept))
 
 
 def test_no_responses_only_field_reaches_the_chat_body() -> None:
@@ -177,3 +177,12 @@ def test_the_plan_carries_the_tools_for_the_answer() -> None:
         {"input": "hi", "tools": [{"type": "namespace", "name": "ns", "tools": [function("f")]}]}
     )
     assert found.tools.origin("ns__f").namespace == "ns"
+
+
+def test_the_conversation_to_keep_holds_the_items_referred_to() -> None:
+    """So that continuing from it needs no older response, which may be gone by then."""
+    kept = {"type": "message", "role": "assistant", "content": "kept"}
+    reference = {"type": "item_reference", "id": "msg_1"}
+    earlier: list[object] = [HI, reference]
+    found = plan({"input": [reference, HI]}, earlier, {"msg_1": kept})
+    assert (found.items, found.inputs) == ([HI, kept, kept, HI], [reference, HI])

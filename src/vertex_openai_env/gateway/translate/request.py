@@ -30,7 +30,7 @@ class Plan(NamedTuple):
     tools: Tools
     stream: bool
     store: bool
-    items: list[object]  # the whole conversation's items: the previous response's, then these
+    items: list[object]  # the previous response's items, then these; references resolved
     inputs: list[object]  # this request's input items
 
 
@@ -75,7 +75,15 @@ def chat_request(body: object, upstream_model: str, previous: list[object], look
     if response_format:
         chat["response_format"] = response_format
     store = body.get("store") is not False
-    return Plan(chat, tools, stream, store, items, inputs)
+    return Plan(chat, tools, stream, store, [_named(item, lookup) for item in items], inputs)
+
+
+def _named(item: object, lookup: Lookup) -> object:
+    """The item an item_reference names (chat_messages found it), so that a conversation
+    kept in the store needs no older response to go on; any other item as it is."""
+    if isinstance(item, dict) and item.get("type") == "item_reference":
+        return lookup.item(str(item.get("id"))) or item
+    return item
 
 
 def _inputs(given: object) -> list[object]:
