@@ -40,6 +40,10 @@ ROME = '{"city":"Rome"}'
             [calls(fn("get_weather", '{"city"')), calls(fn(None, ':"Paris"}'))],
             [("call#1", PARIS)],
         ),
+        (  # an id that is no string is no id; an index that is no number, no index
+            [calls(fn("get_weather", '{"city"', id=7)), calls(fn(None, ':"Paris"}', index="0"))],
+            [("call#1", PARIS)],
+        ),
         (  # a piece of the same id again
             [calls(fn("get_weather", '{"city"', id="a")), calls(fn(None, ':"Paris"}', id="a"))],
             [("a", PARIS)],
@@ -63,7 +67,7 @@ def test_deltas_stream_only_while_their_call_is_open() -> None:
     assert deltas == [("fc#1", '{"c"'), ("fc#2", "{}")]
 
 
-def signed(signature: str) -> Json:
+def signed(signature: object) -> Json:
     return {"google": {"thought_signature": signature}}
 
 
@@ -72,7 +76,8 @@ def test_signatures_are_kept_by_call_id() -> None:
                        calls(fn("get_weather", "{}", id="a", extra_content=signed("sig-a"))), calls(fn("get_weather", "{}", id="b")),
                        calls(fn("get_weather", "{}", id="c", extra_content=signed(""))),
                        calls(fn(None, "", extra_content=signed("sig-c"))),
-                       calls(fn(None, "", id="b", extra_content={"google": "sig-b"})))  # fmt: skip
+                       calls(fn(None, "", id="b", extra_content={"google": "sig-b"})),
+                       calls(fn(None, "", id="b", extra_content=signed(5))))  # fmt: skip
     new = stable(assembler.items[0]["call_id"])
     assert stable(assembler.signatures) == {"a": "sig-a", "c": "sig-c", new: "sig-new"}
 
@@ -93,6 +98,11 @@ def test_a_whole_completion_is_one_chunk() -> None:
         ("reasoning", None), ("message", None), ("function_call", "call#1"), ("function_call", "call#2"), ("function_call", "c")]  # fmt: skip
     found = (items[2]["arguments"], assembler.finish_reason, assembler.usage)
     assert found == (PARIS, "tool_calls", {"prompt_tokens": 1})
+
+
+def test_a_call_without_a_name_has_an_empty_one() -> None:
+    assembler, _ = run(calls(fn(None, "{}", id="a")))
+    assert (assembler.items[0]["name"], assembler.items[0]["arguments"]) == ("", "{}")
 
 
 def test_whole_keeps_an_index_given() -> None:

@@ -55,7 +55,7 @@ CHAT_IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,A
 
 
 def messages(items: Sequence[object], found: Lookup | None = None) -> Conversation:
-    return chat_messages(list(items), offered(), found or lookup())
+    return chat_messages(list(items), offered(), found or lookup({"bad": {"type": "bogus"}}))
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ def messages(items: Sequence[object], found: Lookup | None = None) -> Conversati
             [answer("hello"), asked("[developer] later")],
         ),
         (
-            [say("user", "hi"), say("assistant", [{"type": "output_text", "text": "a"}, {"type": "refusal", "refusal": "b"}]), say("assistant", "c")],
+            [say("user", "hi"), say("assistant", [{"type": "output_text", "text": "a"}, {"type": "refusal", "refusal": "b"}, {"type": "text"}]), say("assistant", [{"type": "text", "text": "c"}])],
             [],
             [asked(), answer("ab\nc")],
         ),
@@ -145,6 +145,12 @@ def messages(items: Sequence[object], found: Lookup | None = None) -> Conversati
             [answer(None, sent("c1"), sent("c2")), tool("c1", "[image]"), tool("c2", "aborted"), {"role": "user", "content": [CHAT_IMAGE]}],
         ),
         (
+            [call("c1"), output("c1", [IMAGE]), call("c2"), output("c2", [IMAGE])],
+            [],
+            [answer(None, sent("c1")), tool("c1", "[image]"), {"role": "user", "content": [CHAT_IMAGE]},
+             answer(None, sent("c2")), tool("c2", "[image]"), {"role": "user", "content": [CHAT_IMAGE]}],
+        ),
+        (
             [call("c1"), output("c1", [])],
             [],
             [answer(None, sent("c1")), tool("c1", "")],
@@ -168,19 +174,9 @@ def test_items_become_chat_messages(
 
 
 def test_hosted_items_and_reasoning_are_skipped() -> None:
-    assert {
-        "reasoning",
-        "web_search_call",
-        "file_search_call",
-        "compaction",
-        "mcp_call",
-    } <= _SKIPPED
-    assert {
-        "code_interpreter_call",
-        "image_generation_call",
-        "computer_call",
-        "tool_search_call",
-    } <= _SKIPPED
+    hosted = {"web_search_call", "file_search_call", "code_interpreter_call", "image_generation_call",
+              "computer_call", "mcp_call", "tool_search_call"}  # fmt: skip
+    assert {"reasoning", "compaction", *hosted} <= _SKIPPED
 
 
 @pytest.mark.parametrize(
@@ -196,6 +192,7 @@ def test_hosted_items_and_reasoning_are_skipped() -> None:
         ({"type": "input_file", "file_data": "JVBE"}, {"type": "image_url", "image_url": {"url": "data:application/pdf;base64,JVBE"}}),
         ({"type": "input_file", "file_data": "data:text/plain;base64,aGk=", "filename": "a.png"}, {"type": "image_url", "image_url": {"url": "data:text/plain;base64,aGk="}}),
         ({"type": "input_file", "file_url": "https://x/a.pdf", "file_data": "JVBE"}, {"type": "image_url", "image_url": {"url": "https://x/a.pdf"}}),
+        ({"type": "input_file", "file_url": "gs://b/a.pdf"}, {"type": "image_url", "image_url": {"url": "gs://b/a.pdf"}}),
         ({"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}}, {"type": "input_audio", "input_audio": {"data": "UklG", "format": "wav"}}),
     ],
 )  # fmt: skip
@@ -211,56 +208,59 @@ def test_user_content_parts_become_chat_parts(part: Json, chat: Json) -> None:
         ([{"type": ["message"], "role": "user"}], "input[0]", "input item type \"['message']\" is not supported"),
         ([{"type": "local_shell_call", "call_id": "c1", "action": "ls"}], "input[0].action", "input[0].action must be an object"),
         ([{"content": "no role, no type"}], "input[0]", "input item type 'None' is not supported"),
-        ([say("tool", "x")], "input[0].role", "message role 'tool'"),
-        ([say("user", 5)], "input[0]", "content must be a string or a list of parts"),
-        ([say("developer", {"text": "x"})], "input[0].content", "must be a string or a list of parts"),
-        ([say("assistant", [{"type": "input_image", "image_url": "u"}])], "input[0].content[0]", "must be a text part"),
-        ([say("system", ["text"])], "input[0].content[0]", "must be a text part"),
-        ([say("user", ["text"])], "input[0].content[0]", "must be an object"),
-        ([say("user", [{"type": "input_image", "file_id": "file-1"}])], "input[0].content[0]", "file_id needs OpenAI's Files API"),
-        ([say("user", [{"type": "input_file", "file_id": "file-1", "file_data": "JVBE"}])], "input[0].content[0]", "file_id"),
-        ([say("user", [{"type": "input_image"}])], "input[0].content[0]", "content part 'input_image' is not supported"),
-        ([say("user", [{"type": "input_file", "filename": "a.pdf"}])], "input[0].content[0]", "'input_file'"),
-        ([say("user", [{"type": "input_audio", "input_audio": "UklG"}])], "input[0].content[0]", "'input_audio'"),
-        ([say("user", [{"type": "input_video"}])], "input[0].content[0]", "'input_video'"),
-        ([call("c1"), output("c1", [{"type": "input_file", "file_id": "file-1"}])], "input[1].output[0]", "file_id"),
+        ([{"type": "y" * 50}], "input[0]", f"input item type {'y' * 40!r} is not supported"),
+        ([say("r" * 50, "x")], "input[0].role", f"message role {'r' * 40!r} is not supported"),
+        ([say("user", [{"type": "p" * 50}])], "input[0].content[0]", f"input[0].content[0]: content part {'p' * 40!r} is not supported"),
+        ([output("c" * 100)], "input[0].call_id", f"input[0] (call_id {'c' * 80}) answers no call"),
+        ([{"type": "function_call_output", "output": "x"}], "input[0].call_id", "input[0] (call_id ) answers no call"),
+        ([{"type": "item_reference", "id": "bad"}], "input[0]", "input item type 'bogus' is not supported"),
+        ([say("tool", "x")], "input[0].role", "message role 'tool' is not supported"),
+        ([say("user", 5)], "input[0]", "input[0].content must be a string or a list of parts"),
+        ([say("developer", {"text": "x"})], "input[0].content", "input[0].content must be a string or a list of parts"),
+        ([say("assistant", [{"type": "input_image", "image_url": "u"}])], "input[0].content[0]", "input[0].content[0] must be a text part"),
+        ([say("system", ["text"])], "input[0].content[0]", "input[0].content[0] must be a text part"),
+        ([say("user", ["text"])], "input[0].content[0]", "input[0].content[0] must be an object"),
+        ([say("user", [{"type": "input_image", "file_id": "file-1"}])], "input[0].content[0]", "input[0].content[0]: file_id needs OpenAI's Files API, which Vertex AI does not have; send the file's data or URL instead"),
+        ([say("user", [{"type": "input_file", "file_id": "file-1", "file_data": "JVBE"}])], "input[0].content[0]", "input[0].content[0]: file_id needs OpenAI's Files API, which Vertex AI does not have; send the file's data or URL instead"),
+        ([say("user", [{"type": "input_image"}])], "input[0].content[0]", "input[0].content[0]: content part 'input_image' is not supported"),
+        ([say("user", [{"type": "input_file", "filename": "a.pdf"}])], "input[0].content[0]", "input[0].content[0]: content part 'input_file' is not supported"),
+        ([say("user", [{"type": "input_audio", "input_audio": "UklG"}])], "input[0].content[0]", "input[0].content[0]: content part 'input_audio' is not supported"),
+        ([say("user", [{"type": "input_video"}])], "input[0].content[0]", "input[0].content[0]: content part 'input_video' is not supported"),
+        ([call("c1"), output("c1", [{"type": "input_file", "file_id": "file-1"}])], "input[1].output[0]", "input[1].output[0]: file_id needs OpenAI's Files API, which Vertex AI does not have; send the file's data or URL instead"),
         ([{"type": "function_call", "name": "get_weather"}], "input[0].call_id", "input[0].call_id is missing"),
-        ([output("c9")], "input[0].call_id", "(call_id c9) answers no call"),
-        ([call("c1"), output("c1"), output("c9")], "input[2].call_id", "answers no call"),
-        ([call("c1"), say("user", "wait"), output("c1")], "input[2].call_id", "(call_id c1) does not follow its call"),
-        ([say("assistant", "text only"), output("c1")], "input[1].call_id", "answers no call"),
+        ([output("c9")], "input[0].call_id", "input[0] (call_id c9) answers no call"),
+        ([call("c1"), output("c1"), output("c9")], "input[2].call_id", "input[2] (call_id c9) answers no call"),
+        ([call("c1"), say("user", "wait"), output("c1")], "input[2].call_id", "input[2] (call_id c1) does not follow its call"),
+        ([say("assistant", "text only"), output("c1")], "input[1].call_id", "input[1] (call_id c1) answers no call"),
     ],
 )  # fmt: skip
 def test_items_chat_cannot_carry_are_refused(items: list[object], param: str, says: str) -> None:
     problem = refusal(messages, items)
     assert (problem.status, problem.code, problem.param) == (400, "invalid_request", param)
-    assert says in problem.message
+    assert problem.message == says
 
 
 def test_an_item_reference_is_the_item_kept() -> None:
     kept = {"msg_1": say("assistant", "kept text"), "fc_1": call("c1")}
-    items = [
-        say("user", "hi"),
+    references = [
         {"type": "item_reference", "id": "msg_1"},
         {"type": "item_reference", "id": "fc_1"},
-        output("c1"),
     ]
-    assert messages(items, lookup(kept)).messages == [
-        asked(),
-        answer("kept text", sent("c1")),
-        tool("c1"),
-    ]
+    items = [say("user", "hi"), *references, output("c1")]
+    chat = [asked(), answer("kept text", sent("c1")), tool("c1")]
+    assert messages(items, lookup(kept)).messages == chat
 
 
 def test_an_unknown_item_reference_is_item_not_found() -> None:
-    problem = refusal(
-        messages,
-        [{"type": "item_reference", "id": "msg_gone"}],
-        lookup({"msg_1": say("user", "x")}),
-    )
+    gone = [{"type": "item_reference", "id": "msg_gone"}]
+    problem = refusal(messages, gone, lookup({"msg_1": say("user", "x")}))
     assert (problem.status, problem.code, problem.param) == (400, "item_not_found", "input[0]")
-    assert "item msg_gone is not kept" in problem.message
-    assert "store to false" in problem.message
+    assert problem.message == (
+        "item msg_gone is not kept by the gateway: it keeps the items of the last responses "
+        "stored in memory for an hour; resend the items themselves, or set store to false"
+    )
+    long = refusal(messages, [{"type": "item_reference", "id": "i" * 100}])
+    assert long.message.startswith(f"item {'i' * 80} is not kept")
 
 
 SIGNED = {"c1": "sig-1", "c3": "sig-3"}

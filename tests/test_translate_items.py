@@ -149,6 +149,7 @@ def test_finished_leaves_out_the_open_item() -> None:
 def test_finish_reason_usage_and_other_choices() -> None:
     usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
     assembler = Assembler(offered())
+    assert (assembler.usage, assembler.finish_reason, assembler.chunks) == (None, None, 0)
     other = {"index": 1, "delta": {"content": "other"}, "finish_reason": "length"}
     assert assembler.feed({"choices": [other]}) == []
     assert (assembler.finish_reason, assembler.items) == (None, [])
@@ -156,6 +157,19 @@ def test_finish_reason_usage_and_other_choices() -> None:
     assembler.feed({**finish("content_filter"), "usage": None})
     assembler.feed({"choices": [], "usage": usage})
     assembler.feed({"choices": [{"delta": {"content": None, "reasoning_content": 5, "tool_calls": ["junk"]}}]})  # fmt: skip
+    assembler.feed({"choices": [{"delta": {"content": "u"}}]})  # no index: the first answer
     found = (assembler.finish_reason, assembler.usage, assembler.chunks)
-    assert found == ("content_filter", usage, 5)
-    assert [item["type"] for item in assembler.items] == ["message"]
+    assert found == ("content_filter", usage, 6)
+    assembler.close()
+    assert [item["content"][0]["text"] for item in assembler.items] == ["tu"]
+
+
+def test_reasoning_and_text_in_one_delta_are_both_sent() -> None:
+    _, events = run(delta(reasoning_content="r", content="t"))
+    kinds = [kind.removeprefix("response.") for kind, _ in events]
+    assert kinds == [
+        "output_item.added", "reasoning_summary_part.added", "reasoning_summary_text.delta",
+        "reasoning_summary_text.done", "reasoning_summary_part.done", "output_item.done",
+        "output_item.added", "content_part.added", "output_text.delta", "output_text.done",
+        "content_part.done", "output_item.done",
+    ]  # fmt: skip

@@ -104,24 +104,25 @@ def test_reasoning_effort(effort: str, sent: str) -> None:
     ("body", "param", "says"),
     [
         ({"input": "hi", "reasoning": {"effort": "max"}}, "reasoning.effort", "reasoning.effort 'max' is not known"),
+        ({"input": "hi", "reasoning": {"effort": "e" * 30}}, "reasoning.effort", f"reasoning.effort {'e' * 20!r} is not known"),
         ({"input": "hi", "reasoning": {"effort": ["high"]}}, "reasoning.effort", "reasoning.effort \"['high']\" is not known"),
-        ({"input": "hi", "background": True}, "background", "background responses are not supported"),
-        ({"input": "hi", "conversation": "conv_1"}, "conversation", "use previous_response_id"),
-        ({"input": "hi", "prompt": {"id": "pmpt_1"}}, "prompt", "prompt templates are not supported"),
+        ({"input": "hi", "background": True}, "background", "background responses are not supported by the gateway"),
+        ({"input": "hi", "conversation": "conv_1"}, "conversation", "conversations are not supported by the gateway: use previous_response_id"),
+        ({"input": "hi", "prompt": {"id": "pmpt_1"}}, "prompt", "prompt templates are not supported by the gateway"),
         ({"input": 5}, "input", "input must be a string or a list of items"),
-        ({"input": {"role": "user"}}, "input", "input must be a string or a list"),
+        ({"input": {"role": "user"}}, "input", "input must be a string or a list of items"),
         ({"instructions": "only this"}, "input", "the input holds no message to answer"),
-        ({"input": [{"type": "message", "role": "developer", "content": "x"}]}, "input", "no message to answer"),
-        ({"input": []}, "input", "no message"),
+        ({"input": [{"type": "message", "role": "developer", "content": "x"}]}, "input", "the input holds no message to answer"),
+        ({"input": []}, "input", "the input holds no message to answer"),
         ({"input": "hi", "tools": {}}, "tools", "tools must be a list"),
-        ({"input": "hi", "tool_choice": {"type": "web_search"}, "tools": [{"type": "web_search"}]}, "tool_choice", "not an offered tool"),
-        ({"input": [{"type": "bogus"}]}, "input[0]", "'bogus'"),
+        ({"input": "hi", "tool_choice": {"type": "web_search"}, "tools": [{"type": "web_search"}]}, "tool_choice", "tool_choice names 'web_search', not an offered tool"),
+        ({"input": [{"type": "bogus"}]}, "input[0]", "input item type 'bogus' is not supported"),
     ],
 )  # fmt: skip
 def test_requests_vertex_cannot_take_are_refused(body: Json, param: str, says: str) -> None:
     problem = refusal(plan, body)
     assert (problem.status, problem.param) == (400, param)
-    assert says in problem.message
+    assert problem.message == says
 
 
 def test_a_body_that_is_no_object_is_refused() -> None:
@@ -181,8 +182,30 @@ def test_the_plan_carries_the_tools_for_the_answer() -> None:
 
 def test_the_conversation_to_keep_holds_the_items_referred_to() -> None:
     """So that continuing from it needs no older response, which may be gone by then."""
-    kept = {"type": "message", "role": "assistant", "content": "kept"}
+    kept = {"type": "message", "role": "assistant", "content": "kept", "id": "msg_1"}
     reference = {"type": "item_reference", "id": "msg_1"}
+    edited = {**kept, "content": "edited"}  # an item sent again as the client has it: as it is
     earlier: list[object] = [HI, reference]
-    found = plan({"input": [reference, HI]}, earlier, {"msg_1": kept})
-    assert (found.items, found.inputs) == ([HI, kept, kept, HI], [reference, HI])
+    found = plan({"input": [reference, edited, HI]}, earlier, {"msg_1": kept})
+    assert (found.items, found.inputs) == ([HI, kept, kept, edited, HI], [reference, edited, HI])
+
+
+def test_calls_in_the_input_are_named_and_signed_as_the_lookup_says() -> None:
+    items = [
+        HI,
+        {
+            "type": "function_call",
+            "call_id": "c1",
+            "name": "f",
+            "namespace": "ns",
+            "arguments": "{}",
+        },
+    ]
+    tools = [{"type": "namespace", "name": "ns", "tools": [function("f")]}]
+    chat = chat_request({"input": items, "tools": tools}, MODEL, [], lookup(gemini=True)).chat
+    call = {"id": "c1", "type": "function", "function": {"name": "ns__f", "arguments": "{}"},
+            "extra_content": {"google": {"thought_signature": "skip_thought_signature_validator"}}}  # fmt: skip
+    assert chat["messages"][1:] == [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "aborted"},
+    ]

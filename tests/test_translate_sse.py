@@ -40,6 +40,7 @@ def test_each_event_comes_out_as_soon_as_its_blank_line_does() -> None:
         (b"data:x\n\n", ["x"]),
         (b"data:  x \n\n", [" x "]),
         (b"data: x\r\n\r\n", ["x"]),
+        (b"data: XX\r\n\r\n", ["XX"]),
         (b"data: a\ndata: b\ndata: c\n\n", ["a\nb\nc"]),
         (b"data: a\ndata:\ndata: c\n\n", ["a\n\nc"]),
         (b"event: message\nid: 7\nretry: 10\ndata: x\n\n", ["x"]),

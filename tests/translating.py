@@ -56,6 +56,7 @@ def refusal(call: Callable[..., object], *args: object) -> Unsendable:
     """The Unsendable that `call(*args)` raises."""
     with pytest.raises(Unsendable) as caught:
         call(*args)
+    assert str(caught.value) == caught.value.message
     return caught.value
 
 
