@@ -23,6 +23,7 @@ def test_exports_key_url_model_and_expiry(google: FakeGoogle, service_account: P
         "OPENAI_MODEL",
         "VERTEX_OPENAI_TOKEN_EXPIRES_AT",
         "OPENAI_API_BASE",  # LangChain reads it before OPENAI_BASE_URL: never stale
+        "OPENAI_AGENTS_DISABLE_TRACING",  # else the Agents SDK sends the token to OpenAI
     ]
     assert result.stderr == ""
 

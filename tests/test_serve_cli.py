@@ -45,6 +45,7 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
             "OPENAI_BASE_URL",
             "OPENAI_MODEL",
             "OPENAI_API_BASE",  # LangChain reads it first: the gateway's URL there too
+            "OPENAI_AGENTS_DISABLE_TRACING",  # the local key is not OpenAI's business either
         }
         assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+/v1", served.base_url)
         assert re.fullmatch(r"sk-voe-[A-Za-z0-9_-]{43}", served.key)  # 256 bits

@@ -143,6 +143,13 @@ quota_header = click.option(
     help="Export OPENAI_CUSTOM_HEADERS with x-goog-user-project when the credentials "
     "carry a quota project.  [default: on]",
 )
+no_tracing = click.option(
+    "--no-agents-tracing/--agents-tracing",
+    "no_tracing",
+    default=True,
+    help="Export OPENAI_AGENTS_DISABLE_TRACING=1: else the OpenAI Agents SDK sends its "
+    "traces to api.openai.com with OPENAI_API_KEY, your token.  [default: on]",
+)
 fmt = click.option(
     "--format",
     "fmt",
@@ -174,7 +181,7 @@ github_output = click.option(
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)
-NAMES = group(model_var, no_model_var, openai_api_base, quota_header)
+NAMES = group(model_var, no_model_var, openai_api_base, quota_header, no_tracing)
 # Everything a job needs: what `exec`, `hook` and the export itself take.
 JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
 OUTPUT = group(fmt, env_file, watch, unset, github_output)
