@@ -44,6 +44,8 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
             "OPENAI_API_KEY",
             "OPENAI_BASE_URL",
             "OPENAI_MODEL",
+            "OPENAI_DEFAULT_MODEL",
+            "OPENAI_CHAT_MODEL_ID",
             "OPENAI_API_BASE",  # LangChain reads it first: the gateway's URL there too
             "OPENAI_AGENTS_DISABLE_TRACING",  # the local key is not OpenAI's business either
         }

@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "timeout": 10.0,
     "min_valid": "5m",
     "no_cache": False,
-    "model_var": ("OPENAI_MODEL",),
+    "model_var": ("OPENAI_MODEL", "OPENAI_DEFAULT_MODEL", "OPENAI_CHAT_MODEL_ID"),
     "no_model_var": False,
     "openai_api_base": True,
     "quota_header": True,

@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 from ..output.formats import NAMES as FORMATS
-from ..output.variables import MODEL
+from ..output.variables import MODELS
 from ..tokens.registry import DEFAULT as DEFAULT_SOURCE
 from ..tokens.registry import SOURCES
 
@@ -125,11 +125,12 @@ verbose = click.option(
 model_var = click.option(
     "--model-var",
     multiple=True,
-    default=[MODEL],
+    default=list(MODELS),
     show_default=True,
     metavar="NAME[=TEMPLATE]",
-    help="Variable that receives the model ID; repeatable. {model} in TEMPLATE is the ID: "
-    "AIDER_MODEL=openai/{model}.",
+    help="Variable that receives the model ID; repeatable, and naming one replaces the "
+    "defaults (OPENAI_MODEL, and the names the Agents SDK and Semantic Kernel read). "
+    "{model} in TEMPLATE is the ID: AIDER_MODEL=openai/{model}.",
 )
 no_model_var = click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
 openai_api_base = click.option(

@@ -13,6 +13,9 @@ BASE_URL = "OPENAI_BASE_URL"
 EXPIRES_AT = "VERTEX_OPENAI_TOKEN_EXPIRES_AT"
 API_BASE = "OPENAI_API_BASE"  # the older name, read first by LangChain and llama_index
 MODEL = "OPENAI_MODEL"
+# What clients read when the code names no model: the OpenAI Agents SDKs (Python and JS),
+# and Semantic Kernel's OpenAIChatCompletion().
+MODELS = (MODEL, "OPENAI_DEFAULT_MODEL", "OPENAI_CHAT_MODEL_ID")
 CUSTOM_HEADERS = "OPENAI_CUSTOM_HEADERS"  # `Name: value` lines the OpenAI SDKs send
 # The OpenAI Agents SDKs (Python and JS) post traces to api.openai.com with OPENAI_API_KEY
 # as the bearer: the Google token, or the gateway's key. "1" turns that export off.
@@ -59,7 +62,7 @@ class Names(NamedTuple):
     """Which optional variables to set: the model's, OPENAI_API_BASE, the quota header, and
     the one that keeps the Agents SDKs' traces (and the key with them) at home."""
 
-    models: tuple[ModelVar, ...] = (ModelVar(MODEL),)
+    models: tuple[ModelVar, ...] = tuple(map(ModelVar, MODELS))
     api_base: bool = True
     quota_header: bool = True
     no_tracing: bool = True
