@@ -128,7 +128,7 @@ def test_exec_serve_takes_aliases_and_plain_exec_refuses_them(
     assert result.stdout == "Hello from google/gemini-2.5-pro in my-proj/us-central1\n"
     plain = invoke(*PLACE, *MODEL, "exec", "--alias", "a=gemini-2.5-pro", "--", "true")
     assert plain.exit_code == 2
-    assert "--alias names models for the gateway: it needs --serve" in plain.stderr
+    assert "--alias is for the gateway: it needs --serve" in plain.stderr
 
 
 @pytest.mark.parametrize(

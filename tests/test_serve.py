@@ -89,13 +89,13 @@ def test_hop_by_hop_headers_and_the_clients_own_credentials_stay_behind(
 def test_any_path_and_query_go_on_and_the_answer_comes_back_unchanged(
     gateway: InProcess, google: FakeGoogle
 ) -> None:
-    status, headers, body = raw(gateway, "POST", "/v1/completions?alt=json&x=%2F", b"{}")
+    status, headers, body = raw(gateway, "POST", "/v1/moderations?alt=json&x=%2F", b"{}")
     assert status == 404  # the fake has no such route: its own answer comes back
     assert json.loads(body) == {
-        "error": {"code": 404, "message": f"no route {ROOT}/openapi/completions"}
+        "error": {"code": 404, "message": f"no route {ROOT}/openapi/moderations"}
     }
     assert headers["content-type"] == "application/json"
-    (call,) = [call for call in google.calls if call.path.endswith("/completions")]
+    (call,) = [call for call in google.calls if call.path.endswith("/moderations")]
     assert call.query == {"alt": ["json"], "x": ["/"]}
 
 

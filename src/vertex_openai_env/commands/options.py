@@ -171,6 +171,13 @@ github_output = click.option(
     help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
 )
 
+port = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port the gateway listens on.  [default: a free one]",
+)
 alias = click.option(
     "--alias",
     multiple=True,

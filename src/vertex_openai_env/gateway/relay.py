@@ -18,7 +18,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..output.variables import QUOTA_HEADER
 from .models import Models
-from .upstream import BROKE_OFF, REPLAY_LIMIT, Answer, Body, Failed, Upstream, read_up_to
+from .upstream import REPLAY_LIMIT, Answer, Body, Failed, Upstream, mark_broke_off, read_up_to
 
 WHOLE_LIMIT = 1 << 16  # a reply this small arrives at once: it goes back in one write
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
@@ -75,7 +75,7 @@ async def _relay(upstream: Upstream, request: web.Request, answer: Answer) -> we
         pass  # the client went away: nothing left to tell it
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         upstream.broken_off(exc)
-        request[BROKE_OFF] = True
+        mark_broke_off()
         if request.transport is not None:
             request.transport.close()  # a clean end would pass the cut answer as whole
     return response

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -27,7 +28,9 @@ from .keeper import TokenKeeper, Unavailable
 
 REPLAY_LIMIT = 10 << 20  # Vertex AI's own limit on a request
 DIAGNOSIS_LIMIT = 1 << 20  # an error body read whole, to explain it
-BROKE_OFF = "broke_off"  # a request's mark: its answer was cut short after it began
+# Whether the answer to the request being handled broke off after it began (a 200 that
+# is not whole): set by the handler, read by the request log, in the request's own task.
+_broke_off: ContextVar[bool] = ContextVar("broke_off", default=False)
 Body = bytes | AsyncIterator[bytes]
 
 
@@ -165,6 +168,16 @@ class Upstream:
         if line not in self._said:
             self._said.add(line)
             self._say(line)
+
+
+def mark_broke_off(broken: bool = True) -> None:
+    """Note that the answer to the request being handled broke off (or, at its start, not)."""
+    _broke_off.set(broken)
+
+
+def broke_off() -> bool:
+    """Whether the answer to the request being handled broke off."""
+    return _broke_off.get()
 
 
 async def read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
