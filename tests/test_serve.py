@@ -5,6 +5,7 @@ The gateway runs in this process (tests/gateways.py); `test_serve_cli.py` runs t
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import itertools
 import json
@@ -419,3 +420,18 @@ def test_a_large_answer_that_breaks_off_is_not_passed_as_whole(
     with pytest.raises(http.client.IncompleteRead):
         raw(gateway, "POST", "/v1/chat/completions", b"{}")
     assert any("broke off" in line for line in gateway.said)
+
+
+def test_a_compressed_body_goes_on_as_it_came_with_its_encoding(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    body = gzip.compress(json.dumps({"model": "m", "messages": HI}).encode())
+    headers = {
+        "authorization": f"Bearer {gateway.key}",
+        "content-encoding": "gzip",
+        "content-type": "application/json",
+    }
+    raw(gateway, "POST", "/v1/chat/completions", body, headers)
+    (call,) = [call for call in google.calls if call.path == CHAT]
+    assert call.headers["content-encoding"] == "gzip"
+    assert call.body == body
