@@ -8,7 +8,7 @@ AIDER_VENV := .venv-aider
 OPENAI2_VENV := .venv-openai2
 NODE_MODULES := tests/clients/node/node_modules
 
-.PHONY: test test-clients test-responses clients lint demo bench generated completions clean
+.PHONY: test test-clients clients lint demo bench generated completions clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
@@ -56,11 +56,7 @@ clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed $(OPENAI2_VENV)/.installed $(
 # The recipes of the README and docs/clients/ run by the real clients that are slow to load
 # or install (`make test` leaves them out), two at a time: most of their time is start-up.
 test-clients: clients
-	$(BIN)/pytest -m 'clients and not responses' -n 2
-
-# The recipes that speak only the Responses API: they wait for the gateway's /v1/responses.
-test-responses: clients
-	$(BIN)/pytest -m responses -n 2
+	$(BIN)/pytest -m clients -n 2
 
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo

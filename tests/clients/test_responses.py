@@ -1,7 +1,6 @@
 """Recipes that speak only the Responses API (`POST …/responses`), which Vertex AI does not
-serve: they run under `exec --serve` alone, once the gateway translates `/v1/responses` to
-Chat Completions. Marked `responses` as well as `clients`, and left out of
-`make test-clients` until then (`make test-responses` runs them)."""
+serve: they run under `exec --serve` alone, the gateway translating `/v1/responses` to Chat
+Completions (marked `responses` too: `pytest -m responses` runs just them)."""
 
 from __future__ import annotations
 
