@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,14 +115,15 @@ class Lab:
     env: dict[str, str]
     spy: Spy
 
-    def run(self, *names: str, script: str | None = None, leaving: Sequence[str] = ()) -> str:
+    def run(
+        self, *names: str, replace: Mapping[str, str] | None = None, leaving: Sequence[str] = ()
+    ) -> str:
         """Write the recipes' files into the folder (a later name's file replaces an earlier
-        one's; `script`, if given, replaces run.sh), run them there, and return what they
+        one's, and `replace` {FILE: text} any of them), run them there, and return what they
         printed. The spy must have seen exactly the hosts `leaving` (`host:port`): none
-        unless a test shows what a flag lets out."""
+        unless a test shows what a flag or a missing setting lets out."""
         files = {file: text for name in names for file, text in recipe(name).items()}
-        if script is not None:
-            files["run.sh"] = script
+        files.update(replace or {})
         for file, text in files.items():
             (self.folder / file).write_text(text)
         program = [require("bash"), "run.sh"] if "run.sh" in files else [sys.executable, "app.py"]

@@ -41,4 +41,4 @@ def test_traces_go_to_openai_with_the_key_unless_the_variable_says_no(
     prepare(lab, name)
     gateway = "--serve " if serve else ""
     script = f"vertex-openai-env {PLACE} --agents-tracing exec {gateway}-- {program}\n"
-    assert lab.run(name, script=script, leaving=[TRACES]).endswith(f"{REPLY}\n")
+    assert lab.run(name, replace={"run.sh": script}, leaving=[TRACES]).endswith(f"{REPLY}\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients.recipes import OPENAI2_BIN, QUOTA_PROJECT, REPLY, Lab, answer
+from tests.clients.recipes import OPENAI2_BIN, QUOTA_PROJECT, REPLY, Lab, answer, recipe
 
 pytestmark = pytest.mark.clients
 
@@ -94,3 +94,16 @@ def test_llama_index_openai_refuses_a_model_outside_its_table_before_sending(lab
     assert "ValueError: Unknown model 'google/gemini-2.5-flash'" in result.stderr
     assert lab.google.chats == []
     assert lab.spy.hosts() == []
+
+
+def test_autogen_without_base_url_sends_a_gemini_model_to_googles_gemini_api(lab: Lab) -> None:
+    """Why the docs' recipe names base_url: for a model named gemini-… (the gateway's bare
+    ID) AutoGen picks generativelanguage.googleapis.com, and the OpenAI SDK sends it the
+    key from OPENAI_API_KEY."""
+    app = recipe("autogen")["app.py"].replace('    base_url=os.environ["OPENAI_BASE_URL"],\n', "")
+    app = app.replace(
+        "asyncio.run(main())", "try:\n    asyncio.run(main())\nexcept Exception:\n    pass"
+    )
+    gemini_api = ["generativelanguage.googleapis.com:443"]
+    lab.run("autogen", "autogen-serve", replace={"app.py": app}, leaving=gemini_api)
+    assert lab.google.chats == []
