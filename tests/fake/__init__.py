@@ -1,0 +1,7 @@
+"""The parts of the loopback stand-in for Google, one module per role, as `src/` is split.
+
+`server` (HTTP plumbing, faults), `tokens` (OAuth token endpoint and the token ledger),
+`metadata`, `iam`, `vertex_rest` (list / get endpoints) and `vertex_openai` (chat
+completions, embeddings).
+`tests/fake_google.py` puts them together as `FakeGoogle`.
+"""
