@@ -9,11 +9,13 @@ their expiry), request paths and the model of a chat call. Each role is a module
 from __future__ import annotations
 
 import contextlib
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from tests.fake.iam import Iam, iam_error
 from tests.fake.metadata import MetadataServer, metadata_reply
@@ -40,17 +42,26 @@ class FakeGoogle(TokenEndpoint, MetadataServer, Iam, VertexRest, VertexOpenAI):
         yield from self.vertex_rest_routes()
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """`python -m tests.fake_google`: the stand-in, and what to type to use it by hand."""
-    with FakeGoogle() as google, tempfile.TemporaryDirectory() as folder:
+    # SIGTERM (kill, a service manager) stops it as Ctrl-C does: the key file goes too.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        FakeGoogle() as google,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         key = google.service_account_file(Path(folder))  # signed by this process's key
         print(f"A stand-in for Google listens on {google.url}. In another shell:\n")
         print(f"  export GOOGLE_APPLICATION_CREDENTIALS={key}")
         print(f"  export VERTEX_OPENAI_ENV_API_ENDPOINT={google.url}")
         print("  vertex-openai-env --location us-central1 --model gemini-2.5-flash check --probe")
         print("\nCtrl-C stops it (and deletes the key).", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+        threading.Event().wait()
 
 
 if __name__ == "__main__":
