@@ -6,6 +6,7 @@ request against them, unless a fault queued with `fail_next` answers it first.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -26,17 +27,26 @@ S = TypeVar("S", bound="Server")
 
 @dataclass
 class Call:
-    """One request the fake received."""
+    """One request the fake received: `headers` by lowercase name (the last of duplicates
+    wins), `raw_headers` exactly as sent (names as spelled, in order, duplicates kept), and
+    `body` as its bytes came (still compressed if they were)."""
 
     method: str
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
     received: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
+    def content(self) -> bytes:
+        """The body, uncompressed when it came gzip-encoded."""
+        if self.headers.get("content-encoding", "").lower() == "gzip":
+            return gzip.decompress(self.body)
+        return self.body
+
     def json(self) -> Json:
-        return dict(json.loads(self.body))
+        return dict(json.loads(self.content()))
 
     def form(self) -> dict[str, str]:
         return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
@@ -141,6 +151,7 @@ class Server:
             query=parse_qs(parts.query),
             headers={key.lower(): value for key, value in handler.headers.items()},
             body=_read_body(handler),
+            raw_headers=list(handler.headers.items()),
         )
         self._received(call)
         status, headers, body = self._fault(call) or self._route(call)

@@ -1,8 +1,11 @@
 """Vertex AI's OpenAI-compatible endpoints: chat completions and embeddings.
 
 `POST /{v1,v1beta1}/projects/P/locations/L/endpoints/E/chat/completions` wants a token the
-fake issued (else a 401) and lands in `chats`. A `"stream": true` chat answers in
-`stream_chunks` SSE events, `stream_gap` seconds apart.
+fake issued (else a 401). On `E = openapi` (Gemini, MaaS) it refuses what Vertex refuses
+(`chat_rules`: a 400 listed as `chat_errors` shows). Every POST to a chat path with a valid
+token lands in `chats`, whoever answers it, the route or a fault: `Call.raw_headers` and
+`Call.body` are what came. A `"stream": true` chat answers in `stream_chunks` SSE events,
+`stream_gap` seconds apart.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from tests.fake.chat_errors import refused
+from tests.fake.chat_rules import refusal
 from tests.fake.server import Call, Reply, Route, json_reply
 from tests.fake.tokens import Issuer
 
@@ -36,10 +41,17 @@ class VertexOpenAI(Issuer):
         yield "POST", CHAT, self._chat
         yield "POST", EMBEDDINGS, self._embeddings
 
+    def _received(self, call: Call) -> None:
+        super()._received(call)
+        if call.method == "POST" and CHAT.fullmatch(call.path) and self.valid(call.bearer):
+            self.chats.append(call)
+
     def _chat(self, call: Call, version: str, project: str, location: str, endpoint: str) -> Reply:
         if not self.valid(call.bearer):
             return json_reply(401, _INVALID_TOKEN)
-        self.chats.append(call)
+        problem = refusal(call, set()) if endpoint == "openapi" else None
+        if problem:
+            return refused(problem)
         request = call.json()
         model = request.get("model", "")
         text = f"Hello from {model or endpoint} in {project}/{location}"
