@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.fake.chat_client import BASE, CHAT, GEMINI_3, HI, answered, called, post, tool
+from tests.fake.chat_client import BASE, CHAT, GEMINI_3, HI, answer, answered, called, post, tool
 from tests.fake.chat_rules import RESPONSES_ONLY, SKIP_SIGNATURE
 from tests.fake_google import FakeGoogle, Json
 
@@ -73,6 +73,21 @@ def test_a_rule_refuses_the_bad_body_with_a_listed_400_and_takes_the_good_one(
     assert error["error"]["message"]
     status, _, body = post(google, {**BASE, **good})
     assert status == 200, body
+
+
+def test_only_the_first_call_of_a_gemini_3_step_needs_the_signature_it_gave(
+    google: FakeGoogle,
+) -> None:
+    first = answer(google, model=GEMINI_3, tools=[tool("f")])
+    (call,) = first["tool_calls"]
+    second = {"id": "call_b", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    step = {"role": "assistant", "content": None, "tool_calls": [call, second]}
+    replies = [answered(call["id"]), answered("call_b")]
+    assert answer(google, model=GEMINI_3, messages=[*HI, step, *replies])["content"]
+    del call["extra_content"]
+    status, _, body = post(google, {**BASE, "model": GEMINI_3, "messages": [*HI, step, *replies]})
+    assert status == 400
+    assert "missing a thought_signature" in json.loads(body)[0]["error"]["message"]
 
 
 @pytest.mark.parametrize(
