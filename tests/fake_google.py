@@ -2,8 +2,8 @@
 
 It checks what real Google checks where a wrong request would otherwise pass unnoticed:
 JWT signatures from service-account keys, refresh tokens, bearer tokens it issued (and
-their expiry), request paths and the model of a chat call. Each role is a module of
-`tests/fake/`; this one puts them together and names what tests use.
+their expiry), request paths, and on Vertex's OpenAI endpoint what Vertex refuses. Each
+role is a module of `tests/fake/`; this one puts them together and names what tests use.
 """
 
 from __future__ import annotations
@@ -17,16 +17,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from tests.fake.chat_errors import chat_error, listed_error, quoting_error
 from tests.fake.iam import Iam, iam_error
 from tests.fake.metadata import MetadataServer, metadata_reply
-from tests.fake.server import DRIP, Call, Fault, Json, Reply, Route, json_reply, status_reply
+from tests.fake.server import (
+    DRIP,
+    Call,
+    Disconnect,
+    Fault,
+    Json,
+    Reply,
+    Route,
+    json_reply,
+    not_found_page,
+    status_reply,
+)
 from tests.fake.tokens import GOOGLE_TOKEN_URI, TokenEndpoint, private_key
 from tests.fake.vertex_openai import VertexOpenAI
 from tests.fake.vertex_rest import VertexRest, vertex_error
 
 __all__ = [
-    "DRIP", "GOOGLE_TOKEN_URI", "Call", "FakeGoogle", "Fault", "Json", "Reply", "iam_error",
-    "json_reply", "metadata_reply", "private_key", "status_reply", "vertex_error",
+    "DRIP", "GOOGLE_TOKEN_URI", "Call", "Disconnect", "FakeGoogle", "Fault", "Json", "Reply",
+    "chat_error", "iam_error", "json_reply", "listed_error", "metadata_reply",
+    "not_found_page", "private_key", "quoting_error", "status_reply", "vertex_error",
 ]  # fmt: skip
 
 

@@ -7,13 +7,20 @@ only when asked for, reasoning before text, and Vertex's listed errors.
 
 from __future__ import annotations
 
+import http.client
 import json
 from typing import Any
 
 import pytest
 
-from tests.fake.chat_client import BASE, HI, answer, answered, called, events, post, tool
-from tests.fake_google import FakeGoogle, Json
+from tests.fake.chat_client import BASE, CHAT, HI, answer, answered, called, events, post, tool
+from tests.fake_google import (
+    FakeGoogle,
+    Json,
+    chat_error,
+    not_found_page,
+    quoting_error,
+)
 
 STREAM: Json = {"stream": True, "stream_options": {"include_usage": True}}
 THOUGHTS: Json = {"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}}
@@ -167,3 +174,65 @@ def test_usage_details_are_absent_unless_switched_on(fake: FakeGoogle) -> None:
     usage = streamed(fake, **STREAM)[-2]["usage"]
     assert usage["prompt_tokens_details"] == {"cached_tokens": 2}
     assert usage["completion_tokens_details"] == {"reasoning_tokens": 4}
+
+
+# --- faults -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [400, 429, 500, 503])
+def test_errors_come_listed_as_vertex_sends_them(fake: FakeGoogle, code: int) -> None:
+    fake.fail_next(CHAT, chat_error(code, retry_after="20" if code == 429 else None))
+    status, headers, body = post(fake, BASE)
+    ((error,),) = [json.loads(body)]
+    assert (status, error["error"]["code"]) == (code, code)
+    assert error["error"]["status"] in {
+        "INVALID_ARGUMENT",
+        "RESOURCE_EXHAUSTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+    }
+    assert headers.get("retry-after") == ("20" if code == 429 else None)
+
+
+def test_an_error_can_come_in_chunks(fake: FakeGoogle) -> None:
+    fake.fail_next(CHAT, chat_error(503, "busy", chunked=True))
+    status, headers, body = post(fake, BASE)
+    assert (status, headers["transfer-encoding"]) == (503, "chunked")
+    assert json.loads(body)[0]["error"]["message"] == "busy"
+
+
+def test_the_quoting_400_quotes_the_first_message(fake: FakeGoogle) -> None:
+    fake.fail_next(CHAT, quoting_error())
+    prompt = "my secret plan is to take over the world"
+    status, _, body = post(fake, {**BASE, "messages": [{"role": "user", "content": prompt}]})
+    assert status == 400
+    assert json.dumps(prompt[:30]) in json.loads(body)[0]["error"]["message"]
+    assert prompt[:31] not in json.loads(body)[0]["error"]["message"]
+
+
+def test_a_cut_stream_sends_its_first_event_and_no_end(fake: FakeGoogle) -> None:
+    fake.fail_next(CHAT, fake.cut_stream())
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        post(fake, {**BASE, "stream": True})
+    (first,) = events(caught.value.partial)
+    assert first["choices"][0]["delta"]["content"] == "Hello "
+    assert len(fake.chats) == 1
+
+
+def test_finish_length_keeps_the_answer_and_says_it_ran_out(fake: FakeGoogle) -> None:
+    fake.fail_next(CHAT, fake.finish_length(), fake.finish_length())
+    assert json.loads(post(fake, BASE)[2])["choices"][0]["finish_reason"] == "length"
+    last = streamed(fake)[-2]
+    assert last["choices"][0]["finish_reason"] == "length"
+
+
+def test_an_unknown_path_can_get_googles_html_404(fake: FakeGoogle) -> None:
+    fake.html_404 = True
+    connection = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=10)
+    connection.request("GET", "/v1/<nowhere>")
+    reply = connection.getresponse()
+    page = reply.read().decode()
+    assert (reply.status, reply.getheader("content-type")) == (404, "text/html; charset=UTF-8")
+    assert "<code>/v1/&lt;nowhere&gt;</code> was not found" in page
+    fake.fail_next(CHAT, not_found_page())
+    assert post(fake, BASE)[0] == 404

@@ -7,6 +7,7 @@ request against them, unless a fault queued with `fail_next` answers it first.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 import socket
@@ -61,13 +62,18 @@ Fault = Callable[[Call], Reply]  # a reply in place of the usual answer
 Route = tuple[str, re.Pattern[str], Callable[..., Reply]]
 
 
+class Disconnect(Exception):
+    """Raised by a reply's body while it is sent: the connection closes there, unfinished."""
+
+
 @dataclass
 class Server:
     """The loopback server: start with `with`; `url` is its root. Every request lands in
-    `calls`."""
+    `calls`; `html_404` makes unknown paths answer Google's HTML 404 page instead of JSON."""
 
     calls: list[Call] = field(default_factory=list)
     faults: dict[str, list[Callable[[Call], Reply | None]]] = field(default_factory=dict)
+    html_404: bool = False
     _server: ThreadingHTTPServer | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -175,8 +181,12 @@ class Server:
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
             return
-        for chunk in body:
-            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        try:
+            for chunk in body:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except Disconnect:
+            handler.close_connection = True  # no terminating chunk: the body breaks off
+            return
         handler.wfile.write(b"0\r\n\r\n")
 
     def _fault(self, call: Call) -> Reply | None:
@@ -185,11 +195,14 @@ class Server:
             return None
         return pending.pop(0)(call)
 
-    def _route(self, call: Call) -> Reply:
+    def _route(self, call: Call, **options: str) -> Reply:
+        """The usual answer; `options` go to the handler (a fault's variation of it)."""
         for method, pattern, handler in self._routes():
             match = pattern.fullmatch(call.path)
             if match and method == call.method:
-                return handler(call, **match.groupdict())
+                return handler(call, **match.groupdict(), **options)
+        if self.html_404:
+            return not_found_page()(call)
         return json_reply(404, {"error": {"code": 404, "message": f"no route {call.path}"}})
 
 
@@ -200,6 +213,23 @@ def json_reply(status: int, body: Json | list[Json]) -> Reply:
 def status_reply(status: int, body: bytes = b"", content_type: str = "text/html") -> Fault:
     """A fault: answer with this status and body."""
     return lambda call: (status, {"content-type": content_type}, body)
+
+
+def not_found_page() -> Fault:
+    """A fault: the HTML 404 page Google's front end gives for a path no service serves."""
+
+    def page(call: Call) -> Reply:
+        body = (
+            "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+            "  <title>Error 404 (Not Found)!!1</title>\n"
+            "  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>\n"
+            "  <p><b>404.</b> <ins>That\u2019s an error.</ins>\n"
+            f"  <p>The requested URL <code>{html.escape(call.path)}</code> was not found on "
+            "this server.  <ins>That\u2019s all we know.</ins>\n"
+        )
+        return 404, {"content-type": "text/html; charset=UTF-8"}, body.encode()
+
+    return page
 
 
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:

@@ -23,6 +23,9 @@ Switches, as attributes:
   with that value; when None the field is absent.
 The usage goes in every non-stream answer, and in a stream only when the request says
 `stream_options: {include_usage: true}` (a last chunk with `choices: []`), as Vertex does.
+
+Faults for `fail_next(CHAT_PATH, …)`: `cut_stream()` and `finish_length()` here;
+`chat_error`, `quoting_error` (chat_errors) and `not_found_page` (server).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from tests.fake.chat_answers import chunks, completion, plan
 from tests.fake.chat_errors import refused
 from tests.fake.chat_rules import dig, refusal
-from tests.fake.server import Call, Json, Reply, Route, json_reply
+from tests.fake.server import Call, Disconnect, Fault, Json, Reply, Route, json_reply
 from tests.fake.tokens import Issuer
 
 _PLACE = r"/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
@@ -69,12 +72,40 @@ class VertexOpenAI(Issuer):
         yield "POST", CHAT, self._chat
         yield "POST", EMBEDDINGS, self._embeddings
 
+    def cut_stream(self) -> Fault:
+        """A fault: the usual answer, broken off after its first chunk. A stream sends its
+        first event and closes the connection without the terminating chunk; a whole
+        answer sends half its body under the full content-length."""
+
+        def cut(call: Call) -> Reply:
+            status, headers, body = self._route(call)
+            if status != 200:
+                return status, headers, body
+            if isinstance(body, bytes):
+                whole = {**headers, "content-length": str(len(body)), "connection": "close"}
+                return status, whole, body[: len(body) // 2]
+            return status, headers, _first_only(body)
+
+        return cut
+
+    def finish_length(self) -> Fault:
+        """A fault: the usual answer with `finish_reason: "length"` (out of output tokens)."""
+        return lambda call: self._route(call, finish="length")
+
     def _received(self, call: Call) -> None:
         super()._received(call)
         if call.method == "POST" and CHAT.fullmatch(call.path) and self.valid(call.bearer):
             self.chats.append(call)
 
-    def _chat(self, call: Call, version: str, project: str, location: str, endpoint: str) -> Reply:
+    def _chat(
+        self,
+        call: Call,
+        version: str,
+        project: str,
+        location: str,
+        endpoint: str,
+        finish: str | None = None,
+    ) -> Reply:
         if not self.valid(call.bearer):
             return json_reply(401, _INVALID_TOKEN)
         problem = refusal(call, self.signatures) if endpoint == "openapi" else None
@@ -91,6 +122,8 @@ class VertexOpenAI(Issuer):
             parallel=self.parallel_calls,
             namespaced=self.call_namespaced,
         )
+        if finish:
+            answer = answer._replace(finish=finish)
         given = [dig(sent, "extra_content", "google", "thought_signature") for sent in answer.calls]
         self.signatures.update(str(signature) for signature in given if signature)
         if not request.get("stream"):
@@ -135,3 +168,9 @@ class VertexOpenAI(Issuer):
         return json_reply(
             200, {"object": "list", "data": data, "model": request.get("model"), "usage": usage}
         )
+
+
+def _first_only(body: Iterable[bytes]) -> Iterator[bytes]:
+    for chunk in body:
+        yield chunk
+        raise Disconnect
