@@ -46,10 +46,12 @@ demo: $(STAMP)
 	$(BIN)/python -m tests.demo
 
 # Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
-# gcloud); then the gateway against going direct and a reference proxy (needs wrk).
+# gcloud); then the gateway against going direct and a reference proxy (needs wrk); then
+# the Responses API against chat requests through the same gateway.
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_gateway
+	$(BIN)/python -m tests.bench_responses
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)

@@ -7,6 +7,7 @@ the second is what a user runs (signals, stdout, exit status).
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from openai import OpenAI
 
@@ -132,3 +134,22 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
         if served.process.poll() is None:
             served.process.kill()
             served.process.communicate()
+
+
+def raw(
+    gateway: InProcess,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request as sent, path untouched (no client normalises it); with the key unless
+    `headers` say otherwise."""
+    if headers is None:
+        headers = {"authorization": f"Bearer {gateway.key}"}
+    connection = http.client.HTTPConnection(urlsplit(gateway.base_url).netloc, timeout=30)
+    connection.request(method, path, body=body or None, headers=headers)
+    reply = connection.getresponse()
+    answer = reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
+    connection.close()
+    return answer

@@ -5,6 +5,7 @@ The gateway runs in this process (tests/gateways.py); `test_serve_cli.py` runs t
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import itertools
 import json
@@ -12,7 +13,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import openai
 import pytest
@@ -20,8 +20,8 @@ from openai.types.chat import ChatCompletionChunk, ChatCompletionMessageParam
 
 from tests.conftest import closed_port, exported, invoke
 from tests.fake_google import Call, FakeGoogle, Reply, json_reply, status_reply, vertex_error
-from tests.gateways import CHAT, MODEL, PLACE, ROOT, InProcess, in_process
-from vertex_openai_env.gateway import upstream
+from tests.gateways import CHAT, MODEL, PLACE, ROOT, InProcess, in_process, raw
+from vertex_openai_env.gateway import relay
 
 HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 INVALID_GRANT = status_reply(400, b'{"error": "invalid_grant"}', "application/json")
@@ -31,25 +31,6 @@ INVALID_GRANT = status_reply(400, b'{"error": "invalid_grant"}', "application/js
 def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
     with in_process(google, *MODEL) as running:
         yield running
-
-
-def raw(
-    gateway: InProcess,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], bytes]:
-    """One request as sent, path untouched (no client normalises it); with the key unless
-    `headers` say otherwise."""
-    if headers is None:
-        headers = {"authorization": f"Bearer {gateway.key}"}
-    connection = http.client.HTTPConnection(urlsplit(gateway.base_url).netloc, timeout=30)
-    connection.request(method, path, body=body or None, headers=headers)
-    reply = connection.getresponse()
-    answer = reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read()
-    connection.close()
-    return answer
 
 
 # --- forwarding ---------------------------------------------------------------------------
@@ -109,13 +90,13 @@ def test_hop_by_hop_headers_and_the_clients_own_credentials_stay_behind(
 def test_any_path_and_query_go_on_and_the_answer_comes_back_unchanged(
     gateway: InProcess, google: FakeGoogle
 ) -> None:
-    status, headers, body = raw(gateway, "POST", "/v1/completions?alt=json&x=%2F", b"{}")
+    status, headers, body = raw(gateway, "POST", "/v1/moderations?alt=json&x=%2F", b"{}")
     assert status == 404  # the fake has no such route: its own answer comes back
     assert json.loads(body) == {
-        "error": {"code": 404, "message": f"no route {ROOT}/openapi/completions"}
+        "error": {"code": 404, "message": f"no route {ROOT}/openapi/moderations"}
     }
     assert headers["content-type"] == "application/json"
-    (call,) = [call for call in google.calls if call.path.endswith("/completions")]
+    (call,) = [call for call in google.calls if call.path.endswith("/moderations")]
     assert call.query == {"alt": ["json"], "x": ["/"]}
 
 
@@ -145,8 +126,9 @@ def test_embeddings(gateway: InProcess, google: FakeGoogle) -> None:
 
 def test_models_are_listed_by_the_gateway_itself(gateway: InProcess, google: FakeGoogle) -> None:
     client = gateway.client()
-    assert [model.id for model in client.models.list()] == ["google/gemini-2.5-flash"]
-    assert client.models.retrieve("google/gemini-2.5-flash").owned_by == "google"
+    assert [model.id for model in client.models.list()] == ["gemini-2.5-flash"]
+    assert client.models.retrieve("gemini-2.5-flash").owned_by == "google"
+    assert client.models.retrieve("google/gemini-2.5-flash").id == "gemini-2.5-flash"
     assert google.count(CHAT) == 0
     assert not [call for call in google.calls if "/models" in call.path]
 
@@ -260,7 +242,7 @@ def test_a_401_with_no_new_token_to_be_had_is_a_503_with_the_reason(
 def test_a_body_too_big_to_replay_streams_on_and_a_401_comes_back(
     gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(upstream, "REPLAY_LIMIT", 1000)
+    monkeypatch.setattr(relay, "REPLAY_LIMIT", 1000)
     google.fail_next(CHAT, vertex_error("unauthenticated"))
     text = "x" * 5000
     with pytest.raises(openai.AuthenticationError):
@@ -276,7 +258,7 @@ def test_a_body_as_long_as_the_replay_limit_is_sent_again_after_a_401(
     gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 5000}]})
-    monkeypatch.setattr(upstream, "REPLAY_LIMIT", len(body))
+    monkeypatch.setattr(relay, "REPLAY_LIMIT", len(body))
     google.fail_next(CHAT, vertex_error("unauthenticated"))
     headers = {"authorization": f"Bearer {gateway.key}", "content-type": "application/json"}
     status, _, _ = raw(gateway, "POST", "/v1/chat/completions", body.encode(), headers)
@@ -433,8 +415,23 @@ def test_a_small_answer_that_breaks_off_is_a_502(gateway: InProcess, google: Fak
 def test_a_large_answer_that_breaks_off_is_not_passed_as_whole(
     gateway: InProcess, google: FakeGoogle
 ) -> None:
-    cut = {"content-length": str(upstream.WHOLE_LIMIT * 4), "connection": "close"}
-    google.fail_next(CHAT, lambda call: (200, cut, b"x" * upstream.WHOLE_LIMIT * 2))
+    cut = {"content-length": str(relay.WHOLE_LIMIT * 4), "connection": "close"}
+    google.fail_next(CHAT, lambda call: (200, cut, b"x" * relay.WHOLE_LIMIT * 2))
     with pytest.raises(http.client.IncompleteRead):
         raw(gateway, "POST", "/v1/chat/completions", b"{}")
     assert any("broke off" in line for line in gateway.said)
+
+
+def test_a_compressed_body_goes_on_as_it_came_with_its_encoding(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    body = gzip.compress(json.dumps({"model": "m", "messages": HI}).encode())
+    headers = {
+        "authorization": f"Bearer {gateway.key}",
+        "content-encoding": "gzip",
+        "content-type": "application/json",
+    }
+    raw(gateway, "POST", "/v1/chat/completions", body, headers)
+    (call,) = [call for call in google.calls if call.path == CHAT]
+    assert call.headers["content-encoding"] == "gzip"
+    assert call.body == body

@@ -48,7 +48,7 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
         }
         assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+/v1", served.base_url)
         assert re.fullmatch(r"sk-voe-[A-Za-z0-9_-]{43}", served.key)  # 256 bits
-        assert served.variables["OPENAI_MODEL"] == "google/gemini-2.5-flash"
+        assert served.variables["OPENAI_MODEL"] == "gemini-2.5-flash"  # the gateway adds google/
         served.client().chat.completions.create(model="m", messages=HI)  # type: ignore[arg-type]
         status, out, err = served.stop()
     assert status == 0
@@ -406,7 +406,7 @@ def test_openai_node_works_through_exec_serve(
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     hello = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
-    assert seen["models"] == ["google/gemini-2.5-flash"]
+    assert seen["models"] == ["gemini-2.5-flash"]
     assert seen["reply"] == seen["streamed"] == hello
     assert seen["chunks"] == google.stream_chunks
     assert seen["spread"] >= 0.7 * 1000 * google.stream_gap * (google.stream_chunks - 1)

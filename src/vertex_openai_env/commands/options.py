@@ -171,6 +171,20 @@ github_output = click.option(
     help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
 )
 
+port = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port the gateway listens on.  [default: a free one]",
+)
+alias = click.option(
+    "--alias",
+    multiple=True,
+    metavar="NAME=MODEL",
+    help="The gateway sends requests for model NAME to MODEL; repeatable: gpt-4o=gemini-2.5-flash.",
+)
+
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)

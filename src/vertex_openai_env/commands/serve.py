@@ -15,6 +15,7 @@ import click
 
 from .. import console, job
 from ..deadline import Deadline
+from ..gateway import models
 from ..gateway.address import LOOPBACK, READ_TIMEOUT
 from . import options
 from .export import detect_format, prepared, render, write_variables
@@ -27,13 +28,7 @@ if TYPE_CHECKING:
 @click.command(cls=Command)
 @options.JOB
 @options.group(options.fmt, options.env_file)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    metavar="PORT",
-    help="Port to listen on.  [default: a free one]",
-)
+@options.port
 @click.option(
     "--bind",
     default=LOOPBACK,
@@ -55,6 +50,7 @@ if TYPE_CHECKING:
     metavar="SECONDS",
     help="Answer 504 when Vertex AI sends nothing for this long.",
 )
+@options.alias
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -63,6 +59,7 @@ def serve(
     bind: str,
     key_file: Path | None,
     upstream_timeout: float,
+    alias: tuple[str, ...],
     **_: Any,
 ) -> None:
     """Run a local OpenAI-compatible gateway to Vertex AI whose key never expires.
@@ -80,11 +77,12 @@ def serve(
     from ..gateway import address, require_aiohttp
 
     listen = address.checked_bind(bind)
+    aliases = models.aliases(alias)
     require_aiohttp()
     from ..gateway import key, server
 
     local_key = key.from_file(key_file) if key_file else key.new_key()
-    settings = server.Settings(local_key, listen, port, upstream_timeout)
+    settings = server.Settings(local_key, listen, port, upstream_timeout, aliases=aliases)
     gateway = _gateway(the_job, settings)
     fmt = out.format or detect_format(the_job.verbose)  # dotenv with --env-file
     import asyncio
@@ -93,17 +91,20 @@ def serve(
     console.say(gateway.tally.summary())
 
 
-def through_gateway(the_job: job.Job, command: list[str]) -> int:
+def through_gateway(the_job: job.Job, command: list[str], alias: tuple[str, ...], port: int) -> int:
     """`exec --serve`: run `command` against a gateway; its exit status (see `exit_like`).
 
     Each request is said on stderr only with --verbose: the command may own the terminal.
     """
     from ..gateway import require_aiohttp
 
+    aliases = models.aliases(alias)
     require_aiohttp()
     from ..gateway import child, key, server
 
-    settings = server.Settings(key.new_key(), log_requests=the_job.verbose)
+    settings = server.Settings(
+        key.new_key(), port=port, log_requests=the_job.verbose, aliases=aliases
+    )
     gateway = _gateway(the_job, settings)
     import asyncio
 

@@ -7,8 +7,10 @@ only here, on the `serve` path: the exporter's own start-up does not load it.
     key        the local key: made, kept in a file, compared in constant time
     refusals   answers in OpenAI's error format
     keeper     the Google token, refreshed in the background, one refresh at a time
-    upstream   forwarding to Vertex AI: streaming both ways, one retry after a 401
-    app        the aiohttp application: the key check, /v1/models, one line per request
+    upstream   requests to Vertex AI: the token, one retry after a 401, failures explained
+    relay      the catch-all: a request forwarded byte for byte, its answer streamed back
+    models     model names: with or without the publisher, aliases, /v1/models
+    app        the aiohttp application: key check and request log around every route
     server     listening, announcing the client's variables, stopping gracefully
     child      `exec --serve`: a command run against the gateway, signals passed on
 """

@@ -1,22 +1,25 @@
-"""The aiohttp application: the key check, `/v1/models` answered here, the rest forwarded,
-and one line per request on stderr (method, path, status, milliseconds: never a header,
-a query or a body)."""
+"""The aiohttp application: the key check and the request log around every route; the
+routes the gateway answers itself, then the catch-all that forwards the rest to Vertex AI.
+
+A new route the gateway answers itself (a translated API, say) is one `add_*` line here,
+before the catch-all, and a handler in a module of its own.
+"""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from ..durations import spoken
-from ..settings.urls import Target
-from . import refusals
-from .key import Lock
-from .upstream import Upstream, tail_of
+from . import completions, refusals, relay
+from .key import KeyCheck
+from .models import LIST, Models
+from .responses import Responses
+from .upstream import Upstream, broke_off, mark_broke_off
 
-MODELS = "/v1/models"
 CLIENT_LEFT = 499  # as nginx logs it: the client closed the connection before the answer
 
 
@@ -28,9 +31,9 @@ class Tally:
         self.requests = 0
         self.errors = 0  # answered 4xx or 5xx, by the gateway or by Vertex
 
-    def count(self, status: int) -> None:
+    def count(self, status: int, broke_off: bool = False) -> None:
         self.requests += 1
-        self.errors += status >= 400
+        self.errors += status >= 400 or broke_off
 
     def summary(self) -> str:
         uptime = spoken(int(time.monotonic() - self.started))
@@ -39,60 +42,59 @@ class Tally:
 
 
 def application(
-    lock: Lock,
+    key_check: KeyCheck,
     upstream: Upstream,
-    target: Target,
+    models: Models,
+    responses: Responses,
     tally: Tally,
     log: Callable[[str], None] | None,
 ) -> web.Application:
-    """The gateway's routes: everything goes through one handler, key check first."""
-    listing = models(target)
+    """The gateway's routes, each behind the request log and the key check."""
 
-    async def answer(request: web.Request) -> web.StreamResponse:
-        headers = request.headers
-        if not lock.opens(headers.get("Authorization"), headers.get("api-key")):
-            return refusals.wrong_key()
-        path = request.path
-        found = listing.get(path) if request.method == "GET" else None
-        if found is not None:
-            return web.Response(body=found, content_type="application/json")
-        tail = tail_of(request.raw_path)
-        if tail is None:
-            return refusals.bad_path() if path.startswith("/v1/") else refusals.not_found(path)
-        return await upstream.forward(request, tail)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
+    @web.middleware
+    async def logged(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """One line per request: method, path, status (and whether the answer broke off),
+        milliseconds; never a header, the query or a body."""
         started = time.monotonic()
         status = CLIENT_LEFT
+        mark_broke_off(False)  # a connection kept alive serves its requests in one task
         try:
-            response = await answer(request)
+            response = await handler(request)
             status = response.status
             return response
         finally:
-            tally.count(status)
+            cut = broke_off()
+            tally.count(status, cut)
             if log is not None:
                 ms = (time.monotonic() - started) * 1000
-                log(f"{request.method} {request.path[:200]} {status} {ms:.0f}ms")
+                said = f"{status} broke off" if cut else str(status)
+                log(f"{request.method} {request.path[:200]} {said} {ms:.0f}ms")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
+    @web.middleware
+    async def keyed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Nothing goes further, nor to Google, without the local key."""
+        headers = request.headers
+        if not key_check.admits(headers.get("Authorization"), headers.get("api-key")):
+            return refusals.wrong_key()
+        return await handler(request)
+
+    async def listed(request: web.Request) -> web.StreamResponse:
+        found = models.listed(request.path)
+        if found is None:
+            return refusals.unknown_model(request.match_info["id"])
+        return web.Response(body=found, content_type="application/json")
+
+    async def forwarded(request: web.Request) -> web.StreamResponse:
+        tail = relay.tail_of(request.raw_path)
+        if tail is None:
+            path = request.path
+            return refusals.bad_path() if path.startswith("/v1/") else refusals.not_found(path)
+        return await relay.forward(upstream, models, request, tail)
+
+    app = web.Application(middlewares=[logged, keyed])
+    app.router.add_get(LIST, listed, allow_head=False)
+    app.router.add_get(LIST + "/{id:.+}", listed, allow_head=False)
+    responses.add_routes(app.router)
+    app.router.add_post(completions.PATH, completions.handler(upstream, models))
+    app.router.add_route("*", "/{tail:.*}", forwarded)
     return app
-
-
-def models(target: Target) -> dict[str, bytes]:
-    """`GET /v1/models` and `/v1/models/ID` in OpenAI's format: the configured target.
-
-    Vertex has no such list on its OpenAI endpoint, and many clients ask for it first.
-    """
-    if not target.id:
-        return {MODELS: json.dumps({"object": "list", "data": []}).encode()}
-    if target.kind == "endpoint":
-        owner = "vertex-ai-endpoint"
-    else:
-        publisher, slash, _ = target.id.partition("/")  # google/gemini-2.5-flash: google
-        owner = publisher if slash else "vertex-ai"
-    model = {"id": target.id, "object": "model", "created": 0, "owned_by": owner}
-    return {
-        MODELS: json.dumps({"object": "list", "data": [model]}).encode(),
-        f"{MODELS}/{target.id}": json.dumps(model).encode(),
-    }

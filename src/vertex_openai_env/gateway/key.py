@@ -56,14 +56,14 @@ def from_file(path: Path) -> str:
     return text
 
 
-class Lock:
+class KeyCheck:
     """Whether a request carries the key, in its `Authorization: Bearer` or `api-key` header."""
 
     def __init__(self, key: str) -> None:
         self._bearer = f"Bearer {key}".encode()
         self._key = key.encode()
 
-    def opens(self, authorization: str | None, api_key: str | None) -> bool:
+    def admits(self, authorization: str | None, api_key: str | None) -> bool:
         """True when either header holds the key; the time taken does not depend on it."""
         bearer = hmac.compare_digest(_raw(authorization), self._bearer)
         plain = hmac.compare_digest(_raw(api_key), self._key)

@@ -9,21 +9,24 @@ import json
 
 from aiohttp import web
 
-_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 404: "invalid_request_error"}
+_TYPES = {403: "permission_error", 429: "rate_limit_error"}
 
 
-def refusal(status: int, code: str, message: str) -> web.Response:
+def refusal(
+    status: int,
+    code: str,
+    message: str,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     """A JSON error reply with `status`; `message` must hold no secret."""
-    error = {
-        "message": message,
-        "type": _TYPES.get(status, "api_error"),
-        "param": None,
-        "code": code,
-    }
+    kind = _TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+    error = {"message": message, "type": kind, "param": param, "code": code}
     return web.Response(
         status=status,
         body=json.dumps({"error": error}).encode(),
         content_type="application/json",
+        headers=headers,
     )
 
 
@@ -38,6 +41,15 @@ def wrong_key() -> web.Response:
 
 def not_found(path: str) -> web.Response:
     return refusal(404, "not_found", f"the gateway serves /v1/... only, not {path[:100]}")
+
+
+def unknown_model(name: str) -> web.Response:
+    return refusal(
+        404,
+        "model_not_found",
+        f"the gateway lists no model {name[:100]} (GET /v1/models lists what it serves; "
+        "a request naming another model still goes to Vertex AI as it is)",
+    )
 
 
 def bad_path() -> web.Response:

@@ -23,7 +23,9 @@ from ..pipeline import Exports
 from .address import LOOPBACK, READ_TIMEOUT, client_host
 from .app import Tally, application
 from .keeper import TokenKeeper
-from .key import Lock
+from .key import KeyCheck
+from .models import Models
+from .responses import Responses
 from .upstream import Upstream
 
 GRACE = 10.0  # seconds that requests in flight get to finish once told to stop
@@ -38,6 +40,7 @@ class Settings(NamedTuple):
     port: int = 0  # any free port
     read_timeout: float = READ_TIMEOUT
     log_requests: bool = True  # one line per request on stderr
+    aliases: Mapping[str, str] = {}  # model names that tools hard-code: the model they mean
 
 
 class Gateway:
@@ -63,15 +66,22 @@ class Gateway:
             settings.read_timeout,
             say,
         )
+        self.models = Models(exports.destination.target, settings.aliases)
+        self.responses = Responses(self._upstream, self.models)
         app = application(
-            Lock(settings.key),
+            KeyCheck(settings.key),
             self._upstream,
-            exports.destination.target,
+            self.models,
+            self.responses,
             self.tally,
             say if settings.log_requests else None,
         )
         self._runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=GRACE
+            app,
+            access_log=None,
+            handler_cancellation=True,
+            shutdown_timeout=GRACE,
+            auto_decompress=False,  # a compressed body goes on as it came, its header with it
         )
         self.port = settings.port
         _quiet_aiohttp(say)
@@ -81,8 +91,9 @@ class Gateway:
         return f"http://{client_host(self.settings.bind)}:{self.port}/v1"
 
     def variables(self) -> dict[str, str]:
-        """What a client needs: the gateway's URL, the local key, the model; no Google token."""
-        model = self.exports.destination.target.model
+        """What a client needs: the gateway's URL, the local key, the model (as the gateway
+        names it); no Google token."""
+        model = self.models.name
         return variables(self.base_url, self.settings.key, None, model, self.exports.job.names)
 
     async def start(self) -> None:

@@ -1,9 +1,8 @@
-"""Forwarding to Vertex AI: the same method, path tail, query and headers, a fresh Google
-token, and the answer back unchanged, streamed both ways as it comes.
+"""Requests to Vertex AI: a fresh Google token, one renewal after a 401, the timeouts, and
+the explanation of a failure on stderr, once.
 
-The request body is kept for replay up to `REPLAY_LIMIT`, for the one retry that follows
-a 401; a larger body streams on and a 401 goes back as it is. Redirects are not followed.
-A Vertex error is explained once on stderr by `vertex.diagnose`; bodies are never logged.
+`send` serves both the byte-for-byte relay (`relay.py`) and the translated routes, which
+build their own requests. Redirects are not followed; bodies are never logged.
 """
 
 from __future__ import annotations
@@ -12,11 +11,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, NamedTuple
 
 import aiohttp
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 from yarl import URL
 
 from ..errors import VertexEnvError, reason
@@ -28,15 +28,38 @@ from .keeper import TokenKeeper, Unavailable
 
 REPLAY_LIMIT = 10 << 20  # Vertex AI's own limit on a request
 DIAGNOSIS_LIMIT = 1 << 20  # an error body read whole, to explain it
-WHOLE_LIMIT = 1 << 16  # a reply this small arrives at once: it goes back in one write
-# Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
-_HOP = frozenset(
-    ("connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-     "te", "trailer", "trailers", "transfer-encoding", "upgrade")
-)  # fmt: skip
-_NOT_FORWARDED = _HOP | {"host", "content-length", "expect", "authorization", "api-key",
-                         QUOTA_HEADER}  # fmt: skip
+# Whether the answer to the request being handled broke off after it began (a 200 that
+# is not whole): set by the handler, read by the request log, in the request's own task.
+_broke_off: ContextVar[bool] = ContextVar("broke_off", default=False)
 Body = bytes | AsyncIterator[bytes]
+
+
+class Answer(NamedTuple):
+    """Vertex AI's answer, its body still to read, but for an error's: read to explain it."""
+
+    response: aiohttp.ClientResponse
+    head: bytes  # the start of an error's body (all of it when `whole`); empty on success
+    whole: bool
+    started: float  # time.monotonic() when the request left
+    problem: VertexEnvError | None = None  # what an error means, as said on stderr
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    async def read(self) -> bytes:
+        """The whole body."""
+        if self.whole:
+            return self.head
+        return self.head + await self.response.read()
+
+
+class Failed(Exception):
+    """No answer from Vertex AI (no token, unreachable, timed out); already explained."""
+
+    def __init__(self, reply: web.Response) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
 
 
 class Upstream:
@@ -57,7 +80,7 @@ class Upstream:
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=timeout, sock_connect=timeout, sock_read=read_timeout
         )
-        self._read_timeout = read_timeout
+        self.read_timeout = read_timeout
         self._say = say
         self._said: set[str] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -75,37 +98,41 @@ class Upstream:
         if self._session is not None:
             await self._session.close()
 
-    async def forward(self, request: web.Request, tail: str) -> web.StreamResponse:
-        """Send `request` on to `{base}/{tail}` and stream the answer back to its client."""
+    async def send(self, method: str, tail: str, headers: CIMultiDict[str], body: Body) -> Answer:
+        """`method` to `{base}/{tail}` with a Google token, sent again once with the next
+        token after a 401 when `body` can be replayed; Failed when no answer came."""
         url = URL(f"{self._base}/{tail}", encoded=True)
-        headers = _forwarded(request.headers)
         if self._keeper.quota_project:
             headers[QUOTA_HEADER] = self._keeper.quota_project
-        body = await _body(request)
         started = time.monotonic()
         try:
             token = await self._keeper.token()
-            answer = await self._send(request.method, url, headers, body, token)
-            if answer.status == 401 and isinstance(body, bytes):
-                answer.release()
+            response = await self._request(method, url, headers, body, token)
+            if response.status == 401 and isinstance(body, bytes):
+                response.release()
                 token = await self._keeper.renewed(token)
-                answer = await self._send(request.method, url, headers, body, token)
+                response = await self._request(method, url, headers, body, token)
         except Unavailable as exc:
-            self._explain_once(str(exc), None)
-            return refusals.no_token(str(exc))
+            self.explain_once(str(exc), None)
+            raise Failed(refusals.no_token(str(exc))) from None
         except asyncio.TimeoutError:
             self._diagnose(Reply(0, {}, time.monotonic() - started, "timed out"), str(url))
-            return refusals.timed_out(self._read_timeout)
+            raise Failed(refusals.timed_out(self.read_timeout)) from None
         except aiohttp.ClientError as exc:
             problem = reason(exc)
             self._diagnose(Reply(0, {}, time.monotonic() - started, problem), str(url))
-            return refusals.unreachable(problem)
+            raise Failed(refusals.unreachable(problem)) from None
+        if response.status < 400:
+            return Answer(response, b"", False, started)
         try:
-            return await self._relay(request, answer, started, str(url))
-        finally:
-            answer.release()
+            head, whole = await read_up_to(response.content, DIAGNOSIS_LIMIT)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            response.release()
+            raise Failed(self.broken_off(exc)) from None
+        reply = Reply(response.status, error_json(head), time.monotonic() - started)
+        return Answer(response, head, whole, started, self._diagnose(reply, str(url)))
 
-    async def _send(
+    async def _request(
         self, method: str, url: URL, headers: CIMultiDict[str], body: Body, token: str
     ) -> aiohttp.ClientResponse:
         assert self._session is not None
@@ -114,60 +141,28 @@ class Upstream:
             method, url, headers=headers, data=body or None, allow_redirects=False
         )
 
-    async def _relay(
-        self, request: web.Request, answer: aiohttp.ClientResponse, started: float, url: str
-    ) -> web.StreamResponse:
-        """The answer to the client: a small one whole (one write, not two), any other as it
-        arrives; an error is read whole first, to explain it."""
-        headers = _returned(answer.headers)
-        length = answer.content_length
+    async def whole_json(self, answer: Answer) -> object:
+        """A successful answer's JSON body; Failed when it breaks off or is not JSON."""
         try:
-            if length is not None and length <= WHOLE_LIMIT:
-                body = await answer.read()
-                self._explain_failure(answer, body, started, url)
-                del headers["Content-Length"]  # aiohttp counts the body itself
-                return web.Response(
-                    status=answer.status, reason=answer.reason, headers=headers, body=body
-                )
+            return json.loads(await answer.read())
+        except ValueError:
+            raise Failed(
+                refusals.refusal(502, "upstream_error", "Vertex AI sent no JSON")
+            ) from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            return self._broken_off(exc)
-        response = web.StreamResponse(status=answer.status, reason=answer.reason, headers=headers)
-        try:
-            first = b""
-            if answer.status >= 400:
-                first, _ = await _read_up_to(answer.content, DIAGNOSIS_LIMIT)
-                self._explain_failure(answer, first, started, url)
-            await response.prepare(request)
-            if first:
-                await response.write(first)
-            async for chunk in answer.content.iter_any():
-                await response.write(chunk)
-            await response.write_eof()
-        except ConnectionResetError:
-            pass  # the client went away: nothing left to tell it
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            if not response.prepared:
-                return self._broken_off(exc)
-            self._broken_off(exc)
-            if request.transport is not None:
-                request.transport.close()  # a clean end would pass the cut answer as whole
-        return response
+            raise Failed(self.broken_off(exc)) from None
 
-    def _broken_off(self, exc: Exception) -> web.Response:
-        self._explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
+    def broken_off(self, exc: Exception) -> web.Response:
+        """Explain an answer that broke off; what its client gets when nothing was sent yet."""
+        self.explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
         return refusals.unreachable(reason(exc))
 
-    def _explain_failure(
-        self, answer: aiohttp.ClientResponse, body: bytes, started: float, url: str
-    ) -> None:
-        if answer.status >= 400:
-            self._diagnose(Reply(answer.status, _json(body), time.monotonic() - started), url)
-
-    def _diagnose(self, reply: Reply, url: str) -> None:
+    def _diagnose(self, reply: Reply, url: str) -> VertexEnvError:
         problem: VertexEnvError = explain(reply, self._context(url))
-        self._explain_once(problem.message, problem.fix)
+        self.explain_once(problem.message, problem.fix)
+        return problem
 
-    def _explain_once(self, message: str, fix: str | None) -> None:
+    def explain_once(self, message: str, fix: str | None) -> None:
         """A diagnosis on stderr, once per kind: the first 403 says all the next ones would."""
         line = f"{message} (fix: {fix})" if fix else message
         if line not in self._said:
@@ -175,53 +170,17 @@ class Upstream:
             self._say(line)
 
 
-def tail_of(raw_path: str) -> str | None:
-    """What follows `/v1/` in a raw path (query kept), or None for a path that could climb
-    out of the base URL: `.` or `..` segments, encoded slashes or backslashes."""
-    path, _, query = raw_path.partition("?")
-    if not path.startswith("/v1/"):
-        return None
-    tail = path[len("/v1/") :]
-    for segment in tail.split("/"):
-        lowered = segment.lower()
-        if lowered.replace("%2e", ".") in (".", "..") or "\\" in segment:
-            return None
-        if "%2f" in lowered or "%5c" in lowered:
-            return None
-    return f"{tail}?{query}" if query else tail
+def mark_broke_off(broken: bool = True) -> None:
+    """Note that the answer to the request being handled broke off (or, at its start, not)."""
+    _broke_off.set(broken)
 
 
-def _forwarded(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
-    dropped = _NOT_FORWARDED
-    if "connection" in headers:  # it may name more hop-by-hop headers
-        named = ",".join(headers.getall("connection")).split(",")
-        dropped = dropped.union(name.strip().lower() for name in named)
-    return CIMultiDict(
-        [(name, value) for name, value in headers.items() if name.lower() not in dropped]
-    )
+def broke_off() -> bool:
+    """Whether the answer to the request being handled broke off."""
+    return _broke_off.get()
 
 
-def _returned(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
-    return CIMultiDict((name, value) for name, value in headers.items() if name.lower() not in _HOP)
-
-
-async def _body(request: web.Request) -> Body:
-    """The body whole when it fits `REPLAY_LIMIT` (so it can be sent again), else a stream."""
-    if not request.body_exists:
-        return b""
-    head, whole = await _read_up_to(request.content, REPLAY_LIMIT)
-    if whole:
-        return head
-
-    async def rest() -> AsyncIterator[bytes]:
-        yield head
-        async for chunk in request.content.iter_any():
-            yield chunk
-
-    return rest()
-
-
-async def _read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
+async def read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
     """What `content` holds, up to the chunk that passes `limit`; and whether that was all."""
     chunks: list[bytes] = []
     size = 0
@@ -234,7 +193,7 @@ async def _read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes,
     return b"".join(chunks), False
 
 
-def _json(raw: bytes) -> dict[str, Any]:
+def error_json(raw: bytes) -> dict[str, Any]:
     """An error body as `diagnose` reads it; Vertex's OpenAI endpoint wraps it in a list."""
     try:
         parsed = json.loads(raw)
