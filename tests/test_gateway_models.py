@@ -86,9 +86,9 @@ def test_a_body_that_needs_no_new_name_goes_as_it_came(
 )
 def test_odd_bodies_are_rewritten_only_where_the_model_is_a_name(body: bytes, sent: object) -> None:
     models = Models(Target("model", "google/gemini-2.5-flash"), {})
-    assert json.loads(models.rewritten(body)) == sent
-    assert models.rewritten(b"not json, says model") == b"not json, says model"
-    assert models.rewritten(b'{"model": "x" ') == b'{"model": "x" '
+    assert json.loads(models.rewritten(body).body) == sent
+    assert models.rewritten(b"not json, says model") == (b"not json, says model", None)
+    assert models.rewritten(b'{"model": "x" ') == (b'{"model": "x" ', None)
 
 
 def test_the_list_names_the_model_as_exported_and_each_alias(

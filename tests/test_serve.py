@@ -435,3 +435,33 @@ def test_a_compressed_body_goes_on_as_it_came_with_its_encoding(
     (call,) = [call for call in google.calls if call.path == CHAT]
     assert call.headers["content-encoding"] == "gzip"
     assert call.body == body
+
+
+@pytest.mark.parametrize(
+    ("path", "fault"),
+    [
+        ("/v1/moderations", None),  # the stand-in's JSON 404
+        ("/v1/audio/speech", status_reply(404, b"<!DOCTYPE html><title>Error 404</title>")),
+        ("/v1/chat//completions", None),  # a typo, not a wrong model
+    ],
+)
+def test_a_path_vertex_does_not_serve_is_explained_as_such(
+    path: str, fault: object, gateway: InProcess, google: FakeGoogle
+) -> None:
+    if fault is not None:
+        google.fail_next(f"{ROOT}/openapi{path[3:]}", fault)  # type: ignore[arg-type]
+    body = json.dumps({"model": "gemini-2.5-flash", "input": "hi"}).encode()
+    assert raw(gateway, "POST", path, body)[0] == 404
+    (said,) = [line for line in gateway.said if "404" not in line]
+    assert said.startswith(f"Vertex AI's OpenAI-compatible endpoint does not serve {path}:")
+
+
+def test_a_wrong_model_is_explained_by_the_model_the_request_named(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    google.fail_next(CHAT, vertex_error("not_found"))
+    with pytest.raises(openai.NotFoundError):
+        gateway.client(max_retries=0).chat.completions.create(model="gemini-9-ultra", messages=HI)
+    assert any(
+        line.startswith("model google/gemini-9-ultra is not served") for line in gateway.said
+    )

@@ -55,6 +55,10 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
     assert out == ""
     assert re.search(r"^vertex-openai-env: POST /v1/chat/completions 200 [0-9]+ms$", err, re.M)
     assert (
+        "Responses API: the last 256 responses for 1h are kept in memory, and lost when it stops"
+        in err
+    )
+    assert (
         err.rstrip()
         .splitlines()[-1]
         .endswith("stopped after 0s: 1 request, 0 answered with an error")

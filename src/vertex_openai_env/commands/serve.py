@@ -130,6 +130,8 @@ def _announcer(
     def announce(variables: dict[str, str]) -> None:
         upstream = gateway.exports.destination.base_url
         console.say(f"listening on {gateway.base_url} for {upstream}; Ctrl-C or SIGTERM stops it")
+        kept = gateway.responses.store.describe()
+        console.say(f"Responses API: {kept} are kept in memory, and lost when it stops")
         if address.exposed(gateway.settings.bind):
             console.say(
                 f"warning: listening on {gateway.settings.bind}, not on loopback: whoever can "

@@ -35,10 +35,12 @@ async def forward(
 ) -> web.StreamResponse:
     """Send `request` on to `{base}/{tail}` and stream the answer back to its client."""
     body = await _body(request)
+    model = None
     if isinstance(body, bytes):
-        body = models.rewritten(body)
+        body, model = models.rewritten(body)
     try:
-        answer = await upstream.send(request.method, tail, _forwarded(request.headers), body)
+        headers = _forwarded(request.headers)
+        answer = await upstream.send(request.method, tail, headers, body, model)
     except Failed as failed:
         return failed.reply
     try:

@@ -85,7 +85,8 @@ async def send_chat(upstream: Upstream, chat: Json, stream: bool) -> Answer:
             "Accept-Encoding": "identity",  # the gateway reads this answer, not only relays it
         }
     )
-    return await upstream.send("POST", "chat/completions", headers, json.dumps(chat).encode())
+    body = json.dumps(chat).encode()
+    return await upstream.send("POST", "chat/completions", headers, body, chat["model"])
 
 
 def vertex_error(answer: Answer) -> web.Response:
