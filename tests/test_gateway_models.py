@@ -51,7 +51,7 @@ def test_vertex_gets_the_model_id_it_needs(
 def test_only_the_model_changes_byte_for_byte(gateway: InProcess, google: FakeGoogle) -> None:
     body = (
         b'{ "messages" : [{"role":"user","content":"say \\"model\\": \\"gpt-5.5\\""}],\n'
-        b'  "metadata": {"model": "gpt-5.5"},   "model" :"gpt-5.5", "temperature":0.50}'
+        b'  "extra_body": {"model": "gpt-5.5"},   "model" :"gpt-5.5", "temperature":0.50}'
     )
     status, _, _ = raw(
         gateway,
