@@ -84,12 +84,11 @@ def offline_env(google: FakeGoogle, spy: Spy) -> dict[str, str]:
 def answer(google: FakeGoogle, content: str | None = None, arguments: Json | None = None) -> None:
     """The stand-in's next chat answer: `content`, or a call of the request's first tool
     with `arguments` (as a client that wants structured output asks for); still only for a
-    token it issued, and recorded in `google.chats`."""
+    token it issued (the stand-in records it in `google.chats` either way)."""
 
     def reply(call: Call) -> Reply:
         if not google.valid(call.bearer):
             return json_reply(401, {"error": {"code": 401, "message": "invalid token"}})
-        google.chats.append(call)
         message: Json = {"role": "assistant", "content": content}
         if arguments is not None:
             name = call.json()["tools"][0]["function"]["name"]
