@@ -11,7 +11,7 @@ import openai
 import pytest
 from openai.types.responses import ResponseInputItemParam
 
-from tests.fake_google import FakeGoogle, json_reply, status_reply, vertex_error
+from tests.fake_google import FakeGoogle
 from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
 
 HELLO = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
@@ -165,92 +165,6 @@ def test_an_item_of_a_stored_response_can_be_referred_to(
             model="gemini-2.5-flash", input=[{"type": "item_reference", "id": "msg_gone"}]
         )
     assert caught.value.code == "item_not_found"
-
-
-@pytest.mark.parametrize(
-    ("fault", "error", "status", "code"),
-    [
-        (vertex_error("permission"), openai.PermissionDeniedError, 403, "vertex_permission_denied"),
-        (vertex_error("not_found"), openai.NotFoundError, 404, "model_not_found"),
-        (vertex_error("exhausted"), openai.RateLimitError, 429, "rate_limit_exceeded"),
-        (vertex_error("unavailable"), openai.InternalServerError, 502, "upstream_error"),
-        (
-            status_reply(500, b"<html>oops</html>"),
-            openai.InternalServerError,
-            502,
-            "upstream_error",
-        ),
-    ],
-)
-def test_vertex_errors_come_back_in_openais_format_with_a_status_clients_act_on(
-    fault: object,
-    error: type[openai.APIStatusError],
-    status: int,
-    code: str,
-    gateway: InProcess,
-    google: FakeGoogle,
-) -> None:
-    google.fail_next(CHAT, fault)  # type: ignore[arg-type]
-    with pytest.raises(error) as caught:
-        gateway.client(max_retries=0).responses.create(model="gemini-2.5-flash", input="hi")
-    assert caught.value.status_code == status
-    assert caught.value.code == code
-
-
-def test_a_refused_token_is_a_403_with_the_fix_not_a_401(
-    gateway: InProcess, google: FakeGoogle
-) -> None:
-    google.fail_next(CHAT, vertex_error("unauthenticated"), vertex_error("unauthenticated"))
-    with pytest.raises(openai.PermissionDeniedError, match="Vertex AI refused the token"):
-        gateway.client(max_retries=0).responses.create(model="gemini-2.5-flash", input="hi")
-    assert google.count(CHAT) == 2  # one renewal, as for any request
-
-
-def test_a_429_keeps_retry_after(gateway: InProcess, google: FakeGoogle) -> None:
-    body = [{"error": {"code": 429, "message": "Quota exceeded.", "status": "RESOURCE_EXHAUSTED"}}]
-    google.fail_next(CHAT, lambda call: (429, {"retry-after": "7"}, json.dumps(body).encode()))
-    request = json.dumps({"model": "gemini-2.5-flash", "input": "hi"}).encode()
-    status, headers, answer = raw(gateway, "POST", "/v1/responses", request)
-    assert status == 429
-    assert headers["retry-after"] == "7"
-    assert json.loads(answer)["error"]["message"] == "Quota exceeded."
-
-
-def test_a_too_long_input_is_a_400_clients_recognise(
-    gateway: InProcess, google: FakeGoogle
-) -> None:
-    message = (
-        "The input token count (2000000) exceeds the maximum number of tokens allowed (1048576)."
-    )
-    google.fail_next(
-        CHAT, lambda call: json_reply(400, {"error": {"code": 400, "message": message}})
-    )
-    with pytest.raises(openai.BadRequestError) as caught:
-        gateway.client(max_retries=0).responses.create(model="gemini-2.5-flash", input="hi")
-    assert caught.value.code == "context_length_exceeded"
-    assert message in str(caught.value)
-
-
-def test_a_stream_cut_midway_ends_with_response_failed(
-    gateway: InProcess, google: FakeGoogle
-) -> None:
-    def cut(call: object) -> tuple[int, dict[str, str], object]:
-        def chunks() -> Iterator[bytes]:
-            yield b'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}}]}\n\n'
-            raise ConnectionResetError  # the stand-in drops the connection mid-answer
-
-        return 200, {"content-type": "text/event-stream"}, chunks()
-
-    google.fail_next(CHAT, cut)  # type: ignore[arg-type]
-    events = list(
-        gateway.client().responses.create(model="gemini-2.5-flash", input="hi", stream=True)
-    )
-    assert [event.type for event in events][-1] == "response.failed"
-    failed = events[-1].response  # type: ignore[union-attr]
-    assert failed.error is not None
-    assert failed.error.message.startswith("Vertex AI stream broke off after 1 chunk")
-    assert failed.output == []  # the half-written message is not passed as done
-    assert any(" 200 broke off " in line for line in gateway.said)
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ Three kinds of turn:
 - otherwise, or with `tool_choice: "none"`: the plain text the caller gives.
 
 Which tool: the one `tool_choice` names; with `namespaced`, the first whose name looks
-flattened from a namespace (`ns__name`); else the first of `PREFERRED` offered, else the
-first tool, its required properties filled in ("x" for strings).
+flattened from a namespace (`ns__name`); else one the last user message names ("use
+apply_patch to ..."); else the first of `PREFERRED` offered, else the first tool, its
+required properties filled in ("x" for strings).
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ def _chosen(request: Json, namespaced: bool) -> str | None:
     if dig(choice, "function", "name"):
         return str(dig(choice, "function", "name"))
     flattened = [name for name in names if "__" in name] if namespaced else []
-    return next((name for name in [*flattened, *PREFERRED] if name in names), names[0])
+    users = [m for m in request.get("messages") or [] if dig(m, "role") == "user"]
+    said = content_text(users[-1].get("content")) if users else ""
+    named = [name for name in names if name in said]
+    return next((name for name in [*flattened, *named, *PREFERRED] if name in names), names[0])
 
 
 def _call(request: Json, name: str, number: int, signed: bool) -> Json:
