@@ -121,18 +121,24 @@ class Lab:
         one's, and `replace` {FILE: text} any of them), run them there, and return what they
         printed. The spy must have seen exactly the hosts `leaving` (`host:port`): none
         unless a test shows what a flag or a missing setting lets out."""
+        result = self.attempt(*names, replace=replace)
+        assert result.returncode == 0, f"{names} failed:\n{result.stdout}\n{result.stderr}"
+        assert sorted(set(self.spy.hosts())) == sorted(leaving), f"{names} reached beyond loopback"
+        return result.stdout
+
+    def attempt(
+        self, *names: str, replace: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`run` for a recipe that may fail: how it ended, whatever the spy saw."""
         files = {file: text for name in names for file, text in recipe(name).items()}
         files.update(replace or {})
         for file, text in files.items():
             (self.folder / file).write_text(text)
         program = [require("bash"), "run.sh"] if "run.sh" in files else [sys.executable, "app.py"]
-        result = subprocess.run(
+        return subprocess.run(
             program, cwd=self.folder, env=self.env, stdin=subprocess.DEVNULL,
             capture_output=True, text=True, timeout=180,
         )  # fmt: skip
-        assert result.returncode == 0, f"{names} failed:\n{result.stdout}\n{result.stderr}"
-        assert sorted(set(self.spy.hosts())) == sorted(leaving), f"{names} reached beyond loopback"
-        return result.stdout
 
     def first_on_path(self, folder: Path) -> None:
         """Run `python` (and the rest) from `folder`, a venv of its own, before the project's;
