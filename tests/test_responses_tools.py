@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
+import openai
 import pytest
 from openai.types.responses import FunctionToolParam, ResponseInputItemParam
+from pydantic import BaseModel
 
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, InProcess, in_process, raw
@@ -216,3 +218,18 @@ def test_gemini_3_gets_each_calls_signature_back_or_the_documented_placeholder(
     signature = google.chats[-1].json()["messages"][1]["tool_calls"][0]["extra_content"]
     wanted = "skip_thought_signature_validator" if restarted else "sig-1"
     assert signature == {"google": {"thought_signature": wanted}}
+
+
+class Weather(BaseModel):
+    city: str
+
+
+def test_the_stream_helper_parses_a_calls_arguments(gateway: InProcess) -> None:
+    tool = openai.pydantic_function_tool(Weather, name="get_weather")
+    with gateway.client().responses.stream(
+        model="gemini-2.5-flash", input="weather?", tools=[tool]
+    ) as stream:
+        final = stream.get_final_response()
+    (call,) = final.output
+    assert call.type == "function_call"
+    assert call.parsed_arguments == Weather(city="Paris")
