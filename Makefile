@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CLIENTS_STAMP := $(VENV)/.clients-installed
 AIDER_VENV := .venv-aider
+OPENAI2_VENV := .venv-openai2
+NODE_MODULES := tests/clients/node/node_modules
 
-.PHONY: test test-clients lint demo bench generated completions clean
+.PHONY: test test-clients clients lint demo bench generated completions clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
@@ -37,19 +39,35 @@ $(AIDER_VENV)/.installed:
 	$(AIDER_VENV)/bin/pip install --quiet --disable-pip-version-check 'aider-chat==0.86.2'
 	touch $(AIDER_VENV)/.installed
 
-# The README's recipes run by the real clients that are slow to load or install: LangChain,
-# LiteLLM, llm, aider and the npm packages (`make test` leaves them out).
-test-clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed
-	$(BIN)/pytest -m clients
+# llama-index pins an OpenAI SDK older than 3, instructor a jiter older than openai 3's.
+$(OPENAI2_VENV)/.installed: tests/clients/requirements-openai2.txt
+	$(PYTHON) -m venv $(OPENAI2_VENV)
+	$(OPENAI2_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+# The npm clients, from the committed lockfile; npm's own cache (~/.npm) keeps the packages.
+$(NODE_MODULES)/.installed: tests/clients/node/package-lock.json
+	cd tests/clients/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Every client the recipes use; `make -j4 clients` installs them side by side.
+clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed $(OPENAI2_VENV)/.installed $(NODE_MODULES)/.installed
+
+# The recipes of the README and docs/clients/ run by the real clients that are slow to load
+# or install (`make test` leaves them out), two at a time: most of their time is start-up.
+test-clients: clients
+	$(BIN)/pytest -m clients -n 2
 
 demo: $(STAMP)
 	$(BIN)/python -m tests.demo
 
 # Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
-# gcloud); then the gateway against going direct and a reference proxy (needs wrk).
+# gcloud); then the gateway against going direct and a reference proxy (needs wrk); then
+# the Responses API against chat requests through the same gateway.
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_gateway
+	$(BIN)/python -m tests.bench_responses
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)
@@ -58,4 +76,4 @@ generated: $(STAMP)
 completions: generated
 
 clean:
-	rm -rf $(VENV) $(AIDER_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) $(AIDER_VENV) $(OPENAI2_VENV) $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

@@ -64,7 +64,10 @@ def swap_for_symlink(folder: Path, victim: Path) -> Callable[[], str]:
         while True:
             for name in os.listdir(folder):
                 if name.endswith(".tmp"):
-                    os.rename(folder / name, folder / "stolen")
+                    try:
+                        os.rename(folder / name, folder / "stolen")
+                    except FileNotFoundError:
+                        continue  # the writer was quicker this time
                     os.symlink(victim, folder / name)
                     return "swapped"
 
@@ -81,8 +84,19 @@ def test_a_temporary_file_swapped_for_a_symlink_changes_nothing_else(
     dotenv.write_text(before)
     dotenv.chmod(0o666)
     with Attacker(swap_for_symlink(folder, victim)) as attacker:
+        # The writer at the lowest priority: on a busy machine the attacker still gets to
+        # act while the temporary file is there, as it would on an idle one.
         result = subprocess.run(
-            ["vertex-openai-env", *ARGS, "--no-cache", "--env-file", str(dotenv)],
+            [
+                "nice",
+                "-n",
+                "19",
+                "vertex-openai-env",
+                *ARGS,
+                "--no-cache",
+                "--env-file",
+                str(dotenv),
+            ],
             capture_output=True,
             text=True,
             env=cli_env(),

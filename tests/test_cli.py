@@ -21,8 +21,11 @@ def test_exports_key_url_model_and_expiry(google: FakeGoogle, service_account: P
         "OPENAI_API_KEY",
         "OPENAI_BASE_URL",
         "OPENAI_MODEL",
+        "OPENAI_DEFAULT_MODEL",  # the Agents SDKs' model when the code names none
+        "OPENAI_CHAT_MODEL_ID",  # Semantic Kernel's
         "VERTEX_OPENAI_TOKEN_EXPIRES_AT",
         "OPENAI_API_BASE",  # LangChain reads it before OPENAI_BASE_URL: never stale
+        "OPENAI_AGENTS_DISABLE_TRACING",  # else the Agents SDK sends the token to OpenAI
     ]
     assert result.stderr == ""
 

@@ -51,7 +51,7 @@ def test_vertex_gets_the_model_id_it_needs(
 def test_only_the_model_changes_byte_for_byte(gateway: InProcess, google: FakeGoogle) -> None:
     body = (
         b'{ "messages" : [{"role":"user","content":"say \\"model\\": \\"gpt-5.5\\""}],\n'
-        b'  "metadata": {"model": "gpt-5.5"},   "model" :"gpt-5.5", "temperature":0.50}'
+        b'  "extra_body": {"model": "gpt-5.5"},   "model" :"gpt-5.5", "temperature":0.50}'
     )
     status, _, _ = raw(
         gateway,
@@ -86,9 +86,9 @@ def test_a_body_that_needs_no_new_name_goes_as_it_came(
 )
 def test_odd_bodies_are_rewritten_only_where_the_model_is_a_name(body: bytes, sent: object) -> None:
     models = Models(Target("model", "google/gemini-2.5-flash"), {})
-    assert json.loads(models.rewritten(body)) == sent
-    assert models.rewritten(b"not json, says model") == b"not json, says model"
-    assert models.rewritten(b'{"model": "x" ') == b'{"model": "x" '
+    assert json.loads(models.rewritten(body).body) == sent
+    assert models.rewritten(b"not json, says model") == (b"not json, says model", None)
+    assert models.rewritten(b'{"model": "x" ') == (b'{"model": "x" ', None)
 
 
 def test_the_list_names_the_model_as_exported_and_each_alias(
@@ -128,7 +128,7 @@ def test_exec_serve_takes_aliases_and_plain_exec_refuses_them(
     assert result.stdout == "Hello from google/gemini-2.5-pro in my-proj/us-central1\n"
     plain = invoke(*PLACE, *MODEL, "exec", "--alias", "a=gemini-2.5-pro", "--", "true")
     assert plain.exit_code == 2
-    assert "--alias names models for the gateway: it needs --serve" in plain.stderr
+    assert "--alias is for the gateway: it needs --serve" in plain.stderr
 
 
 @pytest.mark.parametrize(

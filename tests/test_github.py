@@ -53,8 +53,8 @@ def test_each_entry_has_its_own_fresh_delimiter(
     delimiters = [
         line.split("<<", 1)[1] for line in env_file.read_text().splitlines() if "<<" in line
     ]
-    assert len(delimiters) == 5
-    assert len(set(delimiters)) == 5
+    assert len(delimiters) == 8
+    assert len(set(delimiters)) == 8
     assert all(d.startswith("ghadelimiter_") and len(d) > 30 for d in delimiters)
 
 
@@ -68,8 +68,11 @@ def test_step_outputs_hold_everything_but_the_token(
     assert set(outputs) == {
         "OPENAI_BASE_URL",
         "OPENAI_MODEL",
+        "OPENAI_DEFAULT_MODEL",
+        "OPENAI_CHAT_MODEL_ID",
         "VERTEX_OPENAI_TOKEN_EXPIRES_AT",
         "OPENAI_API_BASE",
+        "OPENAI_AGENTS_DISABLE_TRACING",
     }
 
 

@@ -99,8 +99,8 @@ def test_env_file_says_what_it_set_on_a_terminal_only(
     dotenv = tmp_path / ".env"
     shown = on_a_terminal([*ARGS, "--env-file", str(dotenv)], cli_env())
     assert (
-        "vertex-openai-env: set OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, "
-        f"VERTEX_OPENAI_TOKEN_EXPIRES_AT, OPENAI_API_BASE in {dotenv}"
+        "vertex-openai-env: set OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_DEFAULT_MODEL, "
+        f"OPENAI_CHAT_MODEL_ID, VERTEX_OPENAI_TOKEN_EXPIRES_AT, OPENAI_API_BASE, OPENAI_AGENTS_DISABLE_TRACING in {dotenv}"
     ) in shown.replace("\r\n", "\n")
     assert "ya29" not in shown
     quiet = invoke(*ARGS, "--env-file", str(dotenv))

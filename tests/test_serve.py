@@ -5,6 +5,7 @@ The gateway runs in this process (tests/gateways.py); `test_serve_cli.py` runs t
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import itertools
 import json
@@ -89,13 +90,13 @@ def test_hop_by_hop_headers_and_the_clients_own_credentials_stay_behind(
 def test_any_path_and_query_go_on_and_the_answer_comes_back_unchanged(
     gateway: InProcess, google: FakeGoogle
 ) -> None:
-    status, headers, body = raw(gateway, "POST", "/v1/completions?alt=json&x=%2F", b"{}")
+    status, headers, body = raw(gateway, "POST", "/v1/moderations?alt=json&x=%2F", b"{}")
     assert status == 404  # the fake has no such route: its own answer comes back
     assert json.loads(body) == {
-        "error": {"code": 404, "message": f"no route {ROOT}/openapi/completions"}
+        "error": {"code": 404, "message": f"no route {ROOT}/openapi/moderations"}
     }
     assert headers["content-type"] == "application/json"
-    (call,) = [call for call in google.calls if call.path.endswith("/completions")]
+    (call,) = [call for call in google.calls if call.path.endswith("/moderations")]
     assert call.query == {"alt": ["json"], "x": ["/"]}
 
 
@@ -419,3 +420,48 @@ def test_a_large_answer_that_breaks_off_is_not_passed_as_whole(
     with pytest.raises(http.client.IncompleteRead):
         raw(gateway, "POST", "/v1/chat/completions", b"{}")
     assert any("broke off" in line for line in gateway.said)
+
+
+def test_a_compressed_body_goes_on_as_it_came_with_its_encoding(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    body = gzip.compress(json.dumps({"model": "m", "messages": HI}).encode())
+    headers = {
+        "authorization": f"Bearer {gateway.key}",
+        "content-encoding": "gzip",
+        "content-type": "application/json",
+    }
+    raw(gateway, "POST", "/v1/chat/completions", body, headers)
+    (call,) = [call for call in google.calls if call.path == CHAT]
+    assert call.headers["content-encoding"] == "gzip"
+    assert call.body == body
+
+
+@pytest.mark.parametrize(
+    ("path", "fault"),
+    [
+        ("/v1/moderations", None),  # the stand-in's JSON 404
+        ("/v1/audio/speech", status_reply(404, b"<!DOCTYPE html><title>Error 404</title>")),
+        ("/v1/chat//completions", None),  # a typo, not a wrong model
+    ],
+)
+def test_a_path_vertex_does_not_serve_is_explained_as_such(
+    path: str, fault: object, gateway: InProcess, google: FakeGoogle
+) -> None:
+    if fault is not None:
+        google.fail_next(f"{ROOT}/openapi{path[3:]}", fault)  # type: ignore[arg-type]
+    body = json.dumps({"model": "gemini-2.5-flash", "input": "hi"}).encode()
+    assert raw(gateway, "POST", path, body)[0] == 404
+    (said,) = [line for line in gateway.said if "404" not in line]
+    assert said.startswith(f"Vertex AI's OpenAI-compatible endpoint does not serve {path}:")
+
+
+def test_a_wrong_model_is_explained_by_the_model_the_request_named(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    google.fail_next(CHAT, vertex_error("not_found"))
+    with pytest.raises(openai.NotFoundError):
+        gateway.client(max_retries=0).chat.completions.create(model="gemini-9-ultra", messages=HI)
+    assert any(
+        line.startswith("model google/gemini-9-ultra is not served") for line in gateway.said
+    )

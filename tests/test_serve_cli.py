@@ -44,7 +44,10 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
             "OPENAI_API_KEY",
             "OPENAI_BASE_URL",
             "OPENAI_MODEL",
+            "OPENAI_DEFAULT_MODEL",
+            "OPENAI_CHAT_MODEL_ID",
             "OPENAI_API_BASE",  # LangChain reads it first: the gateway's URL there too
+            "OPENAI_AGENTS_DISABLE_TRACING",  # the local key is not OpenAI's business either
         }
         assert re.fullmatch(r"http://127\.0\.0\.1:[0-9]+/v1", served.base_url)
         assert re.fullmatch(r"sk-voe-[A-Za-z0-9_-]{43}", served.key)  # 256 bits
@@ -54,6 +57,10 @@ def test_serve_prints_the_clients_variables_and_one_line_per_request(
     assert status == 0
     assert out == ""
     assert re.search(r"^vertex-openai-env: POST /v1/chat/completions 200 [0-9]+ms$", err, re.M)
+    assert (
+        "Responses API: the last 256 responses for 1h are kept in memory, and lost when it stops"
+        in err
+    )
     assert (
         err.rstrip()
         .splitlines()[-1]

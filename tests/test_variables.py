@@ -27,6 +27,14 @@ def export(*args: str) -> dict[str, str]:
     return exported(result.stdout)
 
 
+def test_the_model_goes_by_default_where_the_agents_sdk_and_semantic_kernel_read_it(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    values = export(*MODEL)
+    for name in ("OPENAI_MODEL", "OPENAI_DEFAULT_MODEL", "OPENAI_CHAT_MODEL_ID"):
+        assert values[name] == "google/gemini-2.5-flash"
+
+
 def test_model_variables_are_repeatable_with_templates(
     google: FakeGoogle, service_account: Path
 ) -> None:

@@ -103,7 +103,12 @@ def names(options: Mapping[str, Any]) -> Names:
     models = () if options["no_model_var"] else tuple(map(model_var, options["model_var"]))
     if len({model.name for model in models}) < len(models):
         raise InputError("--model-var names one variable twice")
-    return Names(models, api_base=options["openai_api_base"], quota_header=options["quota_header"])
+    return Names(
+        models,
+        api_base=options["openai_api_base"],
+        quota_header=options["quota_header"],
+        no_tracing=options["no_tracing"],
+    )
 
 
 def output(options: Mapping[str, Any]) -> Output:

@@ -21,6 +21,8 @@ from tests.clients.recipes import (
 from tests.conftest import require
 
 pytestmark = pytest.mark.clients
+# A recipe after an eval, or with its -serve script: through the gateway.
+MODES = pytest.mark.parametrize("serve", [[], ["-serve"]], ids=["eval", "exec --serve"])
 
 HEADLESS_AIDER = {  # flags as aider's own AIDER_* variables: no prompts, no git, no phoning home
     "AIDER_YES_ALWAYS": "true",
@@ -50,23 +52,43 @@ def test_a_python_client_recipe_reaches_vertex_with_the_quota_header(
     lab.check(calls=calls)
 
 
-def test_openai_node_from_the_exported_variables(lab: Lab) -> None:
+@pytest.mark.parametrize(
+    ("name", "module", "calls"), [("langchain", "langchain_openai", 2), ("litellm", "litellm", 1)]
+)
+def test_a_python_client_recipe_through_the_gateway(
+    name: str, module: str, calls: int, lab: Lab
+) -> None:
+    require_module(module)
+    assert lab.run(name, f"{name}-serve") == f"{REPLY}\n" * calls
+    lab.check(calls=calls)
+
+
+@MODES
+def test_openai_node_from_the_exported_variables(serve: list[str], lab: Lab) -> None:
     require_in(lab, "npm")
     require_in(lab, "node")
-    without_proxies(lab.env)
-    assert lab.run("openai-node").endswith(f"{REPLY}\n")  # after npm's own lines
+    without_proxies(lab.env)  # npm's own way to its registry (node's fetch ignores proxies)
+    assert lab.run("openai-node", *(f"openai-node{m}" for m in serve)).endswith(
+        f"{REPLY}\n"
+    )  # after npm's own lines
     lab.check()
 
 
-def test_llm_with_its_two_line_model_file(lab: Lab) -> None:
+@MODES
+def test_llm_with_its_two_line_model_file(serve: list[str], lab: Lab) -> None:
     require_in(lab, "llm")
     lab.env["LLM_USER_PATH"] = str(lab.folder)  # where the recipe's yaml file is written
-    assert lab.run("llm") == f"{REPLY}\n"
+    assert lab.run("llm", *(f"llm{m}" for m in serve)) == f"{REPLY}\n"
     lab.check(stream=True)
 
 
 @pytest.mark.parametrize(
-    ("recipes", "quota"), [(["aider"], None), (["aider", "aider-quota"], QUOTA_PROJECT)]
+    ("recipes", "quota"),
+    [
+        (["aider"], None),
+        (["aider", "aider-quota"], QUOTA_PROJECT),
+        (["aider", "aider-serve"], QUOTA_PROJECT),  # the gateway sends it
+    ],
 )
 def test_aider_with_its_model_variable(recipes: list[str], quota: str | None, lab: Lab) -> None:
     """aider's OpenAI SDK ignores OPENAI_CUSTOM_HEADERS: the quota project needs its file."""

@@ -19,3 +19,8 @@ from tests.clients.recipes import REPLY, Lab
 def test_openai_python_reaches_vertex_with_the_quota_header(name: str, lab: Lab) -> None:
     assert lab.run(name) == f"{REPLY}\n"
     lab.check()
+
+
+def test_openai_python_through_the_gateway(lab: Lab) -> None:
+    assert lab.run("openai-python", "openai-python-serve") == f"{REPLY}\n"
+    lab.check()

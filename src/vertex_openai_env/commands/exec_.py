@@ -22,6 +22,7 @@ from .help import Command
     is_flag=True,
     help="Give COMMAND a local gateway (see `serve`) for its lifetime, never the Google token.",
 )
+@options.port
 @options.alias
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.pass_context
@@ -30,6 +31,7 @@ def exec_(
     /,
     command: tuple[str, ...],
     through_gateway: bool,
+    port: int,
     alias: tuple[str, ...],
     **_: Any,
 ) -> None:
@@ -39,12 +41,14 @@ def exec_(
       vertex-openai-env --model gemini-2.5-flash exec -- python app.py
       vertex-openai-env --model gemini-2.5-flash exec --serve -- aider
     """
-    if alias and not through_gateway:
-        raise click.UsageError("--alias names models for the gateway: it needs --serve", ctx)
+    if not through_gateway:
+        for name, value in (("--alias", alias), ("--port", port)):
+            if value:
+                raise click.UsageError(f"{name} is for the gateway: it needs --serve", ctx)
     the_job = job.build(options.merged(ctx), os.environ)
     if through_gateway:
         from .serve import through_gateway as run
 
-        ctx.exit(run(the_job, list(command), alias))
+        ctx.exit(run(the_job, list(command), alias, port))
     exports = prepared(the_job)
     runner.run(list(command), runner.child_environment(os.environ, exports.variables))

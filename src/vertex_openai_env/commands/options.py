@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 from ..output.formats import NAMES as FORMATS
-from ..output.variables import MODEL
+from ..output.variables import MODELS
 from ..tokens.registry import DEFAULT as DEFAULT_SOURCE
 from ..tokens.registry import SOURCES
 
@@ -125,11 +125,12 @@ verbose = click.option(
 model_var = click.option(
     "--model-var",
     multiple=True,
-    default=[MODEL],
+    default=list(MODELS),
     show_default=True,
     metavar="NAME[=TEMPLATE]",
-    help="Variable that receives the model ID; repeatable. {model} in TEMPLATE is the ID: "
-    "AIDER_MODEL=openai/{model}.",
+    help="Variable that receives the model ID; repeatable, and naming one replaces the "
+    "defaults (OPENAI_MODEL, and the names the Agents SDK and Semantic Kernel read). "
+    "{model} in TEMPLATE is the ID: AIDER_MODEL=openai/{model}.",
 )
 no_model_var = click.option("--no-model-var", is_flag=True, help="Do not export the model ID.")
 openai_api_base = click.option(
@@ -142,6 +143,13 @@ quota_header = click.option(
     default=True,
     help="Export OPENAI_CUSTOM_HEADERS with x-goog-user-project when the credentials "
     "carry a quota project.  [default: on]",
+)
+no_tracing = click.option(
+    "--no-agents-tracing/--agents-tracing",
+    "no_tracing",
+    default=True,
+    help="Export OPENAI_AGENTS_DISABLE_TRACING=1: else the OpenAI Agents SDK sends its "
+    "traces to api.openai.com with OPENAI_API_KEY, your token.  [default: on]",
 )
 fmt = click.option(
     "--format",
@@ -171,6 +179,13 @@ github_output = click.option(
     help="With --format github: also set step outputs (all but the token) in $GITHUB_OUTPUT.",
 )
 
+port = click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Port the gateway listens on.  [default: a free one]",
+)
 alias = click.option(
     "--alias",
     multiple=True,
@@ -181,7 +196,7 @@ alias = click.option(
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)
-NAMES = group(model_var, no_model_var, openai_api_base, quota_header)
+NAMES = group(model_var, no_model_var, openai_api_base, quota_header, no_tracing)
 # Everything a job needs: what `exec`, `hook` and the export itself take.
 JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
 OUTPUT = group(fmt, env_file, watch, unset, github_output)

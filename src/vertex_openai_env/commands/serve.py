@@ -28,13 +28,7 @@ if TYPE_CHECKING:
 @click.command(cls=Command)
 @options.JOB
 @options.group(options.fmt, options.env_file)
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    metavar="PORT",
-    help="Port to listen on.  [default: a free one]",
-)
+@options.port
 @click.option(
     "--bind",
     default=LOOPBACK,
@@ -97,7 +91,7 @@ def serve(
     console.say(gateway.tally.summary())
 
 
-def through_gateway(the_job: job.Job, command: list[str], alias: tuple[str, ...]) -> int:
+def through_gateway(the_job: job.Job, command: list[str], alias: tuple[str, ...], port: int) -> int:
     """`exec --serve`: run `command` against a gateway; its exit status (see `exit_like`).
 
     Each request is said on stderr only with --verbose: the command may own the terminal.
@@ -108,7 +102,9 @@ def through_gateway(the_job: job.Job, command: list[str], alias: tuple[str, ...]
     require_aiohttp()
     from ..gateway import child, key, server
 
-    settings = server.Settings(key.new_key(), log_requests=the_job.verbose, aliases=aliases)
+    settings = server.Settings(
+        key.new_key(), port=port, log_requests=the_job.verbose, aliases=aliases
+    )
     gateway = _gateway(the_job, settings)
     import asyncio
 
@@ -134,6 +130,8 @@ def _announcer(
     def announce(variables: dict[str, str]) -> None:
         upstream = gateway.exports.destination.base_url
         console.say(f"listening on {gateway.base_url} for {upstream}; Ctrl-C or SIGTERM stops it")
+        kept = gateway.responses.store.describe()
+        console.say(f"Responses API: {kept} are kept in memory, and lost when it stops")
         if address.exposed(gateway.settings.bind):
             console.say(
                 f"warning: listening on {gateway.settings.bind}, not on loopback: whoever can "

@@ -18,7 +18,7 @@ from . import completions, refusals, relay
 from .key import KeyCheck
 from .models import LIST, Models
 from .responses import Responses
-from .upstream import BROKE_OFF, Upstream
+from .upstream import Upstream, broke_off, mark_broke_off
 
 CLIENT_LEFT = 499  # as nginx logs it: the client closed the connection before the answer
 
@@ -57,16 +57,17 @@ def application(
         milliseconds; never a header, the query or a body."""
         started = time.monotonic()
         status = CLIENT_LEFT
+        mark_broke_off(False)  # a connection kept alive serves its requests in one task
         try:
             response = await handler(request)
             status = response.status
             return response
         finally:
-            broke_off = request.get(BROKE_OFF, False)
-            tally.count(status, broke_off)
+            cut = broke_off()
+            tally.count(status, cut)
             if log is not None:
                 ms = (time.monotonic() - started) * 1000
-                said = f"{status} broke off" if broke_off else str(status)
+                said = f"{status} broke off" if cut else str(status)
                 log(f"{request.method} {request.path[:200]} {said} {ms:.0f}ms")
 
     @web.middleware

@@ -12,7 +12,7 @@ from .models import Models
 from .translate import legacy
 from .translate.items import whole
 from .translate.problems import Unsendable
-from .upstream import BROKE_OFF, Failed, Upstream
+from .upstream import Failed, Upstream, mark_broke_off
 
 PATH = "/v1/completions"
 
@@ -44,7 +44,7 @@ def handler(upstream: Upstream, models: Models) -> Handler:
                     data = json.dumps(legacy.completion(chunk, model))
                     await out.write(f"data: {data}\n\n".encode())
             except translated.Broken:
-                request[BROKE_OFF] = True
+                mark_broke_off()
                 if request.transport is not None:
                     request.transport.close()  # a clean end would pass the cut answer as whole
                 return out

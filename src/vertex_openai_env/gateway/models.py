@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from ..errors import InputError, shown
 from ..settings.models import check_model
@@ -60,33 +61,46 @@ class Models:
             return f"google/{name}"
         return name
 
-    def rewritten(self, body: bytes) -> bytes:
-        """A JSON request body with its top-level `model` as Vertex wants it; every other
-        byte as it was (a body that is not such JSON, unchanged)."""
+    def rewritten(self, body: bytes) -> Rewritten:
+        """A JSON request body with its top-level `model` as Vertex wants it, every other
+        byte as it was (a body that is not such JSON, unchanged); and that model."""
         if b'"model"' not in body:
-            return body
+            return Rewritten(body, None)
         try:
             parsed = json.loads(body)
         except ValueError:
-            return body
+            return Rewritten(body, None)
         name = parsed.get("model") if isinstance(parsed, dict) else None
-        if not isinstance(name, str) or self.upstream(name) == name:
-            return body
-        parsed["model"] = wanted = self.upstream(name)
-        for found in re.finditer(rb'"model"\s*:\s*' + re.escape(json.dumps(name).encode()), body):
-            # The first such bytes that are the top-level key: a nested "model" is not.
-            spliced = b"%s%s%s" % (
-                body[: found.start()],
-                b'"model":' + json.dumps(wanted).encode(),
-                body[found.end() :],
-            )
-            if json.loads(spliced) == parsed:
-                return spliced
-        return json.dumps(parsed).encode()  # an escaped spelling of the name: said anew
+        if not isinstance(name, str):
+            return Rewritten(body, None)
+        wanted = self.upstream(name)
+        return Rewritten(_spliced(body, parsed, name, wanted), wanted)
 
     def listed(self, path: str) -> bytes | None:
         """`GET /v1/models` or `/v1/models/ID` in OpenAI's format; None for an unknown ID."""
         return self._listing.get(path)
+
+
+class Rewritten(NamedTuple):
+    body: bytes
+    model: str | None  # as sent to Vertex; None when the body names none
+
+
+def _spliced(body: bytes, parsed: dict[str, Any], name: str, wanted: str) -> bytes:
+    """`body`, its top-level `"model": name` bytes replaced by `wanted`."""
+    if wanted == name:
+        return body
+    parsed["model"] = wanted
+    for found in re.finditer(rb'"model"\s*:\s*' + re.escape(json.dumps(name).encode()), body):
+        # The first such bytes that are the top-level key: a nested "model" is not.
+        spliced = b"%s%s%s" % (
+            body[: found.start()],
+            b'"model":' + json.dumps(wanted).encode(),
+            body[found.end() :],
+        )
+        if json.loads(spliced) == parsed:
+            return spliced
+    return json.dumps(parsed).encode()  # an escaped spelling of the name: said anew
 
 
 def _listing(target: Target, name: str | None, aliases: Mapping[str, str]) -> dict[str, bytes]:

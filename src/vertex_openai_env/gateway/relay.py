@@ -18,7 +18,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..output.variables import QUOTA_HEADER
 from .models import Models
-from .upstream import BROKE_OFF, REPLAY_LIMIT, Answer, Body, Failed, Upstream, read_up_to
+from .upstream import REPLAY_LIMIT, Answer, Body, Failed, Upstream, mark_broke_off, read_up_to
 
 WHOLE_LIMIT = 1 << 16  # a reply this small arrives at once: it goes back in one write
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
@@ -35,10 +35,12 @@ async def forward(
 ) -> web.StreamResponse:
     """Send `request` on to `{base}/{tail}` and stream the answer back to its client."""
     body = await _body(request)
+    model = None
     if isinstance(body, bytes):
-        body = models.rewritten(body)
+        body, model = models.rewritten(body)
     try:
-        answer = await upstream.send(request.method, tail, _forwarded(request.headers), body)
+        headers = _forwarded(request.headers)
+        answer = await upstream.send(request.method, tail, headers, body, model)
     except Failed as failed:
         return failed.reply
     try:
@@ -75,7 +77,7 @@ async def _relay(upstream: Upstream, request: web.Request, answer: Answer) -> we
         pass  # the client went away: nothing left to tell it
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         upstream.broken_off(exc)
-        request[BROKE_OFF] = True
+        mark_broke_off()
         if request.transport is not None:
             request.transport.close()  # a clean end would pass the cut answer as whole
     return response

@@ -18,9 +18,9 @@ from .translate.inputs import Lookup
 from .translate.items import Assembler, Event, whole
 from .translate.problems import Unsendable
 from .translate.request import Plan, chat_request
-from .translate.response import Shell, responses_usage, terminal_event
+from .translate.response import Shell, listed_input, responses_usage, terminal_event
 from .translate.store import Signatures, Store
-from .upstream import BROKE_OFF, Answer, Failed, Upstream
+from .upstream import Answer, Failed, Upstream, mark_broke_off
 
 Json = dict[str, Any]
 PATH = "/v1/responses"
@@ -100,10 +100,6 @@ class Responses:
         try:
             async for chunk in translated.chunks(self._upstream, answer):
                 await out.send(assembler.feed(chunk))
-            if assembler.finish_reason is None:
-                raise translated.Broken(
-                    f"Vertex AI stream ended after {assembler.chunks} chunks without finishing"
-                )
             await out.send(assembler.close())
             final = self._keep(assembler, plan, shell)  # before the client hears it is done
             await out.send([(terminal_event(final), {"response": final})])
@@ -113,7 +109,7 @@ class Responses:
             usage = responses_usage(assembler.usage)
             failed = shell.response("failed", assembler.finished, usage, error)
             await out.send([("response.failed", {"response": failed})])
-            request[BROKE_OFF] = True
+            mark_broke_off()
         await out.response.write_eof()
         return out.response
 
@@ -123,7 +119,8 @@ class Responses:
         response = shell.ended(assembler.items, assembler.finish_reason, assembler.usage)
         if plan.store:
             size = len(json.dumps([plan.items, response]))
-            self.store.put(response, [*plan.items, *response["output"]], plan.inputs, size)
+            inputs = [listed_input(item) for item in plan.inputs]
+            self.store.put(response, [*plan.items, *response["output"]], inputs, size)
         return response
 
     async def retrieve(self, request: web.Request) -> web.StreamResponse:

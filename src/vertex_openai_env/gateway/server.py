@@ -77,7 +77,11 @@ class Gateway:
             say if settings.log_requests else None,
         )
         self._runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=GRACE
+            app,
+            access_log=None,
+            handler_cancellation=True,
+            shutdown_timeout=GRACE,
+            auto_decompress=False,  # a compressed body goes on as it came, its header with it
         )
         self.port = settings.port
         _quiet_aiohttp(say)

@@ -85,7 +85,8 @@ async def send_chat(upstream: Upstream, chat: Json, stream: bool) -> Answer:
             "Accept-Encoding": "identity",  # the gateway reads this answer, not only relays it
         }
     )
-    return await upstream.send("POST", "chat/completions", headers, json.dumps(chat).encode())
+    body = json.dumps(chat).encode()
+    return await upstream.send("POST", "chat/completions", headers, body, chat["model"])
 
 
 def vertex_error(answer: Answer) -> web.Response:
@@ -113,10 +114,12 @@ def vertex_error(answer: Answer) -> web.Response:
 
 
 async def chunks(upstream: Upstream, answer: Answer) -> AsyncIterator[Json]:
-    """The chat completion chunks of a streamed answer; Broken if it stops short. An answer
-    that is one JSON body, though a stream was asked for, is one chunk."""
+    """The chat completion chunks of a streamed answer; Broken if it stops short (neither
+    `[DONE]` nor a finish reason came). An answer that is one JSON body, though a stream was
+    asked for, is one chunk."""
     events = sse.Events()
     count = 0
+    finished = False
     try:
         if answer.response.content_type != "text/event-stream":
             yield whole(_chunk((await answer.read()).decode("utf-8", "replace"), 1))
@@ -126,14 +129,27 @@ async def chunks(upstream: Upstream, answer: Answer) -> AsyncIterator[Json]:
                 if data == sse.DONE:
                     return
                 count += 1
-                yield _chunk(data, count)
+                chunk = _chunk(data, count)
+                finished = finished or _finishes(chunk)
+                yield chunk
     except asyncio.TimeoutError:
         raise _broken(upstream, count, f"no data for {upstream.read_timeout:g}s") from None
     except aiohttp.ClientError as exc:
         raise _broken(upstream, count, reason(exc)) from None
     for data in events.end():
-        if data != sse.DONE:
-            yield _chunk(data, count + 1)
+        if data == sse.DONE:
+            return
+        count += 1
+        chunk = _chunk(data, count)
+        finished = finished or _finishes(chunk)
+        yield chunk
+    if not finished:
+        raise _broken(upstream, count, "it ended without finishing")
+
+
+def _finishes(chunk: Json) -> bool:
+    choices = chunk.get("choices") or []
+    return any(isinstance(choice, dict) and choice.get("finish_reason") for choice in choices)
 
 
 def _chunk(data: str, count: int) -> Json:

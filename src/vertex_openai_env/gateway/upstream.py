@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 import aiohttp
@@ -20,6 +21,7 @@ from yarl import URL
 
 from ..errors import VertexEnvError, reason
 from ..output.variables import QUOTA_HEADER
+from ..settings.urls import Target
 from ..vertex.client import Reply
 from ..vertex.diagnose import Context, explain
 from . import refusals
@@ -27,7 +29,10 @@ from .keeper import TokenKeeper, Unavailable
 
 REPLAY_LIMIT = 10 << 20  # Vertex AI's own limit on a request
 DIAGNOSIS_LIMIT = 1 << 20  # an error body read whole, to explain it
-BROKE_OFF = "broke_off"  # a request's mark: its answer was cut short after it began
+SERVED = ("chat/completions", "embeddings")  # what Vertex's OpenAI endpoint answers
+# Whether the answer to the request being handled broke off after it began (a 200 that
+# is not whole): set by the handler, read by the request log, in the request's own task.
+_broke_off: ContextVar[bool] = ContextVar("broke_off", default=False)
 Body = bytes | AsyncIterator[bytes]
 
 
@@ -95,9 +100,17 @@ class Upstream:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, method: str, tail: str, headers: CIMultiDict[str], body: Body) -> Answer:
+    async def send(
+        self,
+        method: str,
+        tail: str,
+        headers: CIMultiDict[str],
+        body: Body,
+        model: str | None = None,
+    ) -> Answer:
         """`method` to `{base}/{tail}` with a Google token, sent again once with the next
-        token after a 401 when `body` can be replayed; Failed when no answer came."""
+        token after a 401 when `body` can be replayed; Failed when no answer came. `model`:
+        the one the request names, for explaining a failure."""
         url = URL(f"{self._base}/{tail}", encoded=True)
         if self._keeper.quota_project:
             headers[QUOTA_HEADER] = self._keeper.quota_project
@@ -116,9 +129,9 @@ class Upstream:
             self._diagnose(Reply(0, {}, time.monotonic() - started, "timed out"), str(url))
             raise Failed(refusals.timed_out(self.read_timeout)) from None
         except aiohttp.ClientError as exc:
-            problem = reason(exc)
-            self._diagnose(Reply(0, {}, time.monotonic() - started, problem), str(url))
-            raise Failed(refusals.unreachable(problem)) from None
+            said = reason(exc)
+            self._diagnose(Reply(0, {}, time.monotonic() - started, said), str(url))
+            raise Failed(refusals.unreachable(said)) from None
         if response.status < 400:
             return Answer(response, b"", False, started)
         try:
@@ -127,7 +140,11 @@ class Upstream:
             response.release()
             raise Failed(self.broken_off(exc)) from None
         reply = Reply(response.status, error_json(head), time.monotonic() - started)
-        return Answer(response, head, whole, started, self._diagnose(reply, str(url)))
+        if response.status == 404 and tail.partition("?")[0] not in SERVED:
+            problem = self._unserved(tail)
+        else:
+            problem = self._diagnose(reply, str(url), model)
+        return Answer(response, head, whole, started, problem)
 
     async def _request(
         self, method: str, url: URL, headers: CIMultiDict[str], body: Body, token: str
@@ -154,9 +171,22 @@ class Upstream:
         self.explain_once(f"an answer from Vertex AI broke off: {reason(exc)}", None)
         return refusals.unreachable(reason(exc))
 
-    def _diagnose(self, reply: Reply, url: str) -> VertexEnvError:
-        problem: VertexEnvError = explain(reply, self._context(url))
+    def _diagnose(self, reply: Reply, url: str, model: str | None = None) -> VertexEnvError:
+        context = self._context(url)
+        if model and context.target.kind == "model":
+            context = context._replace(target=Target("model", model))
+        problem: VertexEnvError = explain(reply, context)
         self.explain_once(problem.message, problem.fix)
+        return problem
+
+    def _unserved(self, tail: str) -> VertexEnvError:
+        path = tail.partition("?")[0][:80]
+        problem = VertexEnvError(
+            f"Vertex AI's OpenAI-compatible endpoint does not serve /v1/{path}: it serves "
+            "/v1/chat/completions and /v1/embeddings, and the gateway itself answers "
+            "/v1/responses, /v1/completions and /v1/models"
+        )
+        self.explain_once(problem.message, None)
         return problem
 
     def explain_once(self, message: str, fix: str | None) -> None:
@@ -165,6 +195,16 @@ class Upstream:
         if line not in self._said:
             self._said.add(line)
             self._say(line)
+
+
+def mark_broke_off(broken: bool = True) -> None:
+    """Note that the answer to the request being handled broke off (or, at its start, not)."""
+    _broke_off.set(broken)
+
+
+def broke_off() -> bool:
+    """Whether the answer to the request being handled broke off."""
+    return _broke_off.get()
 
 
 async def read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:

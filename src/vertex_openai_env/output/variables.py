@@ -13,9 +13,15 @@ BASE_URL = "OPENAI_BASE_URL"
 EXPIRES_AT = "VERTEX_OPENAI_TOKEN_EXPIRES_AT"
 API_BASE = "OPENAI_API_BASE"  # the older name, read first by LangChain and llama_index
 MODEL = "OPENAI_MODEL"
+# What clients read when the code names no model: the OpenAI Agents SDKs (Python and JS),
+# and Semantic Kernel's OpenAIChatCompletion().
+MODELS = (MODEL, "OPENAI_DEFAULT_MODEL", "OPENAI_CHAT_MODEL_ID")
 CUSTOM_HEADERS = "OPENAI_CUSTOM_HEADERS"  # `Name: value` lines the OpenAI SDKs send
+# The OpenAI Agents SDKs (Python and JS) post traces to api.openai.com with OPENAI_API_KEY
+# as the bearer: the Google token, or the gateway's key. "1" turns that export off.
+NO_TRACING = "OPENAI_AGENTS_DISABLE_TRACING"
 QUOTA_HEADER = "x-goog-user-project"
-TAKEN = (API_KEY, BASE_URL, EXPIRES_AT, API_BASE, CUSTOM_HEADERS)
+TAKEN = (API_KEY, BASE_URL, EXPIRES_AT, API_BASE, NO_TRACING, CUSTOM_HEADERS)
 _NAME = r"[A-Za-z_][A-Za-z0-9_]{0,127}"
 _TEMPLATE = r"(?:[A-Za-z0-9._@/:+-]|\{model\}){1,200}"
 _HEADER_LINE = r"[A-Za-z0-9!#%&*+.^_|~-]{1,128}:[^'\"\\$`\x00-\x1f\x7f]{0,4096}"
@@ -53,11 +59,13 @@ def model_var(spec: str) -> ModelVar:
 
 
 class Names(NamedTuple):
-    """Which optional variables to set: the model's, OPENAI_API_BASE, the quota header."""
+    """Which optional variables to set: the model's, OPENAI_API_BASE, the quota header, and
+    the one that keeps the Agents SDKs' traces (and the key with them) at home."""
 
-    models: tuple[ModelVar, ...] = (ModelVar(MODEL),)
+    models: tuple[ModelVar, ...] = tuple(map(ModelVar, MODELS))
     api_base: bool = True
     quota_header: bool = True
+    no_tracing: bool = True
 
     def all(self, with_model: bool = True, with_expiry: bool = True) -> tuple[str, ...]:
         """Every name these settings can set, in output order."""
@@ -68,6 +76,8 @@ class Names(NamedTuple):
             names.append(EXPIRES_AT)
         if self.api_base:
             names.append(API_BASE)
+        if self.no_tracing:
+            names.append(NO_TRACING)
         return tuple(names)
 
 
@@ -81,7 +91,7 @@ def variables(
 ) -> dict[str, str]:
     """`{NAME: value}` for the exports, in a stable order; `expires_at` None: a key that does
     not expire (no expiry variable); `headers`: OPENAI_CUSTOM_HEADERS."""
-    values = {API_KEY: token, BASE_URL: base_url, API_BASE: base_url}
+    values = {API_KEY: token, BASE_URL: base_url, API_BASE: base_url, NO_TRACING: "1"}
     if expires_at is not None:
         values[EXPIRES_AT] = expires_at
     if model is not None:

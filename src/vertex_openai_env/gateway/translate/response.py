@@ -69,6 +69,21 @@ class Shell:
         return self.response(status, output, responses_usage(usage), incomplete=incomplete)
 
 
+def listed_input(item: object) -> object:
+    """An input item as OpenAI lists it back: with an id, a message's text as a part."""
+    if not isinstance(item, dict):
+        return item
+    kind = item.get("type") or ("message" if "role" in item else None)
+    listed = {"id": item.get("id") or new_id("msg" if kind == "message" else "item"), **item}
+    if kind == "message":
+        listed["type"] = "message"
+        if isinstance(item.get("content"), str):
+            role = item.get("role")
+            part = "output_text" if role == "assistant" else "input_text"
+            listed["content"] = [{"type": part, "text": item["content"]}]
+    return listed
+
+
 def _object(value: object) -> Json:
     return value if isinstance(value, dict) else {}
 

@@ -1,0 +1,36 @@
+"""`python -m tests.fake_google`: the stand-in run by hand, as the README tells users to."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_stopping_the_stand_in_deletes_its_key(tmp_path: Path, stop: signal.Signals) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_google"], cwd=ROOT, stdout=subprocess.PIPE,
+        text=True, env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    assert child.stdout is not None
+    try:
+        lines = iter(child.stdout.readline, "")
+        said = list(itertools.takewhile(lambda line: not line.startswith("Ctrl-C"), lines))
+        (key,) = [Path(line.split("=", 1)[1].strip()) for line in said if "CREDENTIALS=" in line]
+        assert key.is_file()
+        assert key.is_relative_to(tmp_path)
+        child.send_signal(stop)
+        assert child.wait(30) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert not key.parent.exists()
