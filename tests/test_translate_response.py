@@ -3,13 +3,19 @@ detail field clients parse."""
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 
 import pytest
 
-from tests.translating import Json
-from vertex_openai_env.gateway.translate.response import Shell, responses_usage, terminal_event
+from tests.translating import Json, stable
+from vertex_openai_env.gateway.translate.response import (
+    Shell,
+    listed_input,
+    responses_usage,
+    terminal_event,
+)
 
 
 def usage(
@@ -130,3 +136,24 @@ def test_a_failed_response_carries_its_error_and_the_items_so_far() -> None:
         ERROR,
     )
     assert terminal_event(found) == "response.failed"
+
+
+OUTPUT = {"type": "function_call_output", "call_id": "c1", "output": "x"}
+PARTS = [{"type": "input_text", "text": "d"}]
+
+
+@pytest.mark.parametrize(
+    ("item", "listed"),
+    [
+        ("junk", "junk"),
+        ({"role": "user", "content": "two"}, {"id": "msg#1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "two"}]}),
+        ({"type": "message", "role": "assistant", "content": "a", "id": "msg_x"}, {"id": "msg_x", "type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "a"}]}),
+        ({"type": "message", "role": "developer", "content": PARTS}, {"id": "msg#1", "type": "message", "role": "developer", "content": PARTS}),
+        (OUTPUT, {"id": "item#1", **OUTPUT}),
+        ({**OUTPUT, "id": "fco_1"}, {**OUTPUT, "id": "fco_1"}),
+    ],
+)  # fmt: skip
+def test_input_items_are_listed_as_openai_lists_them(item: object, listed: object) -> None:
+    before = copy.deepcopy(item)
+    assert stable(listed_input(item)) == listed
+    assert item == before

@@ -15,7 +15,7 @@ from vertex_openai_env.gateway.translate.problems import Unsendable
 from vertex_openai_env.gateway.translate.tools import Tools, chat_tools
 
 Json = dict[str, Any]
-_RANDOM_ID = re.compile(r"(msg|rs|fc|ctc|lsc|call|resp)_[0-9a-f]{32}")
+_RANDOM_ID = re.compile(r"(msg|rs|fc|ctc|lsc|call|resp|item)_[0-9a-f]{32}")
 
 
 def function(name: str, **more: object) -> Json:
