@@ -151,6 +151,8 @@ PARTS = [{"type": "input_text", "text": "d"}]
         ({"type": "message", "role": "developer", "content": PARTS}, {"id": "msg#1", "type": "message", "role": "developer", "content": PARTS}),
         (OUTPUT, {"id": "item#1", **OUTPUT}),
         ({**OUTPUT, "id": "fco_1"}, {**OUTPUT, "id": "fco_1"}),
+        ({**OUTPUT, "id": None}, {**OUTPUT, "id": "item#1"}),
+        ({"type": "message", "role": "user", "content": "hi", "id": ""}, {"id": "msg#1", "type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}),
     ],
 )  # fmt: skip
 def test_input_items_are_listed_as_openai_lists_them(item: object, listed: object) -> None:

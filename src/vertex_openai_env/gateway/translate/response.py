@@ -74,7 +74,7 @@ def listed_input(item: object) -> object:
     if not isinstance(item, dict):
         return item
     kind = item.get("type") or ("message" if "role" in item else None)
-    listed = {"id": item.get("id") or new_id("msg" if kind == "message" else "item"), **item}
+    listed = {**item, "id": item.get("id") or new_id("msg" if kind == "message" else "item")}
     if kind == "message":
         listed["type"] = "message"
         if isinstance(item.get("content"), str):
