@@ -139,3 +139,24 @@ def test_an_answer_out_of_tokens_is_incomplete(
     assert reply.incomplete_details is not None
     assert reply.incomplete_details.reason == "max_output_tokens"
     assert reply.output_text.startswith("Hello from")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_answer_shaped_oddly_fails_cleanly(
+    stream: bool, gateway: InProcess, google: FakeGoogle
+) -> None:
+    odd = {"choices": [{"index": 0, "delta": ["not", "an", "object"], "message": ["nor"]}]}
+    if stream:
+        body = b"data: " + json.dumps(odd).encode() + b"\n\ndata: [DONE]\n\n"
+        google.fail_next(CHAT, lambda call: (200, {"content-type": "text/event-stream"}, body))
+        events = list(
+            gateway.client().responses.create(model="gemini-2.5-flash", input="hi", stream=True)
+        )
+        failed = events[-1].response  # type: ignore[union-attr]
+        assert failed.error is not None
+        assert failed.error.message.startswith("Vertex AI sent an answer the gateway cannot read")
+    else:
+        google.fail_next(CHAT, lambda call: (200, {"content-type": "application/json"},
+                                             json.dumps(odd).encode()))  # fmt: skip
+        status, _, error = answer_to(gateway)
+        assert (status, error["code"]) == (502, "upstream_error")

@@ -48,6 +48,10 @@ ROME = '{"city":"Rome"}'
             [calls(fn("get_weather", '{"city"', id="a")), calls(fn(None, ':"Paris"}', id="a"))],
             [("a", PARIS)],
         ),
+        (  # an empty id on later pieces is no id: the index says whose they are
+            [calls(fn("get_weather", '{"city"', id="a", index=0)), calls(fn(None, ':"Paris"}', id="", index=0))],
+            [("a", PARIS)],
+        ),
     ],
 )  # fmt: skip
 def test_calls_are_told_apart_by_id_then_index(chunks: list[Json], found: list[tuple[str, str]]) -> None:  # fmt: skip

@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import translated
+from . import refusals, translated
 from .models import Models
 from .translate import legacy
 from .translate.items import whole
@@ -35,13 +35,20 @@ def handler(upstream: Upstream, models: Models) -> Handler:
         try:
             if answer.status >= 400:
                 return translated.vertex_error(answer)
+
+            def text(chunk: object) -> dict[str, object]:
+                return legacy.completion(whole(chunk), model)
+
             if not stream:
                 completion = await upstream.whole_json(answer)
-                return web.json_response(legacy.completion(whole(completion), model))
+                try:
+                    return web.json_response(translated.read(text, completion))
+                except translated.Broken as broken:
+                    return refusals.refusal(502, "upstream_error", broken.message)
             out = await translated.event_stream(request)
             try:
                 async for chunk in translated.chunks(upstream, answer):
-                    data = json.dumps(legacy.completion(chunk, model))
+                    data = json.dumps(translated.read(text, chunk))
                     await out.write(f"data: {data}\n\n".encode())
             except translated.Broken:
                 mark_broke_off()

@@ -63,7 +63,10 @@ class Responses:
         finally:
             answer.response.release()
         assembler = Assembler(plan.tools)
-        assembler.feed(whole(completion))
+        try:
+            translated.read(lambda found: assembler.feed(whole(found)), completion)
+        except translated.Broken as broken:
+            return refusals.refusal(502, "upstream_error", broken.message)
         assembler.close()
         return web.json_response(self._keep(assembler, plan, shell))
 
@@ -99,7 +102,7 @@ class Responses:
         assembler = Assembler(plan.tools)
         try:
             async for chunk in translated.chunks(self._upstream, answer):
-                await out.send(assembler.feed(chunk))
+                await out.send(translated.read(assembler.feed, chunk))
             await out.send(assembler.close())
             final = self._keep(assembler, plan, shell)  # before the client hears it is done
             await out.send([(terminal_event(final), {"response": final})])

@@ -14,8 +14,8 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +29,7 @@ from .translate.problems import Unsendable
 from .upstream import REPLAY_LIMIT, Answer, Upstream, error_json, read_up_to
 
 Json = dict[str, Any]
+T = TypeVar("T")
 _TOO_LONG = re.compile(r"exceeds the maximum number of tokens|input token count|too long", re.I)
 
 
@@ -145,6 +146,16 @@ async def chunks(upstream: Upstream, answer: Answer) -> AsyncIterator[Json]:
         yield chunk
     if not finished:
         raise _broken(upstream, count, "it ended without finishing")
+
+
+def read(translate: Callable[[Any], T], chunk: object) -> T:
+    """`translate(chunk)`; Broken when the chunk is not shaped as a chat answer should be."""
+    try:
+        return translate(chunk)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise Broken(
+            f"Vertex AI sent an answer the gateway cannot read ({type(exc).__name__})"
+        ) from None
 
 
 def _finishes(chunk: Json) -> bool:

@@ -153,7 +153,8 @@ class Assembler:
                  {"output_index": self._open.index, "item": copy.deepcopy(item)})]  # fmt: skip
 
     def _call(self, call: Json) -> list[Event]:
-        call_id = call.get("id") if isinstance(call.get("id"), str) else None
+        # An empty id is no id: some servers repeat "" on a call's later pieces.
+        call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else None
         index = call.get("index") if isinstance(call.get("index"), int) else None
         function = _object(call.get("function"))
         found = self._find(call_id, index)

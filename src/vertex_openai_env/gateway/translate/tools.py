@@ -171,6 +171,10 @@ def _chosen(choice: object, tools: Tools) -> str:
         name = LOCAL_SHELL
     elif kind in ("function", "custom"):
         name = tools.chat_name(str(choice.get("name") or ""), choice.get("namespace"))
+        # openai-python's choice has no namespace: a name one namespace alone holds is it.
+        inside = [chat for chat, tool in tools.origins.items() if tool.name == choice.get("name")]
+        if name not in tools.origins and len(inside) == 1:
+            name = inside[0]
     else:
         name = ""
     if name not in tools.origins:
