@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from .errors import FAILURE_EXIT, VertexEnvError
+from .errors import FAILURE_EXIT, SaidBefore, VertexEnvError
 
 PROG = "vertex-openai-env"
 INTERRUPTED = 130
@@ -76,7 +76,8 @@ def reported(work: Callable[[], object]) -> int:
     try:
         work()
     except VertexEnvError as exc:
-        error(exc.message, exc.fix)
+        if not isinstance(exc, SaidBefore):
+            error(exc.message, exc.fix)
         return exc.exit_code
     except KeyboardInterrupt:
         error("interrupted", None)

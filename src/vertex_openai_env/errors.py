@@ -39,6 +39,13 @@ class OutputError(VertexEnvError):
     """The result could not be written where it was asked to go."""
 
 
+class SaidBefore(VertexEnvError):
+    """A failure the user was already told of (a shell hook retrying): exit 1, say nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+
 class CommandError(VertexEnvError):
     """The command given to `exec` cannot be started (127: not found, 126: not runnable)."""
 
