@@ -193,6 +193,17 @@ alias = click.option(
     help="The gateway sends requests for model NAME to MODEL; repeatable: gpt-4o=gemini-2.5-flash.",
 )
 
+
+def names(*options: Decorator[Any]) -> tuple[str, ...]:
+    """The parameter names `options` declare, in the order --help shows them."""
+
+    def probe() -> None: ...
+
+    apply: Decorator[Any] = group(*options)
+    declared: Any = apply(probe)
+    return tuple(str(param.name) for param in reversed(declared.__click_params__))
+
+
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)
@@ -200,7 +211,14 @@ NAMES = group(model_var, no_model_var, openai_api_base, quota_header, no_tracing
 # Everything a job needs: what `exec`, `hook` and the export itself take.
 JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
 OUTPUT = group(fmt, env_file, watch, unset, github_output)
-OUTPUT_NAMES = ("fmt", "env_file", "watch", "unset", "github_output")
+OUTPUT_NAMES = names(OUTPUT)
+# --help shows a command's own options first, then the shared ones in these sections.
+SECTIONS = (
+    ("Where requests go", names(PLACE, dedicated)),
+    ("Token", names(TOKEN, CACHE)),
+    ("Variables", names(NAMES)),
+    ("Output", OUTPUT_NAMES),
+)
 
 
 def given(ctx: click.Context, name: str) -> bool:
