@@ -305,3 +305,21 @@ def test_a_refused_user_token_names_the_login(gcloud_login: FakeGoogle) -> None:
     assert result.stderr.splitlines()[-1] == (
         "  fix: gcloud auth application-default login # then run again with --no-cache"
     )
+
+
+def test_tab_offers_the_endpoint_ids_endpoints_listed(vertex: FakeGoogle) -> None:
+    from tests.test_completion import complete
+
+    assert complete(["vertex-openai-env", "--endpoint", ""]) == []
+    assert cli(vertex, "endpoints").exit_code == 0
+    assert complete(["vertex-openai-env", "--endpoint", "100"]) == [str(1000 + n) for n in range(5)]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_endpoints_takes_the_flags_of_an_export(where: str, vertex: FakeGoogle) -> None:
+    flags = ["--model", "gemini-2.5-flash", "--min-valid", "10m", "--no-model-var"]
+    args = [*flags, "endpoints"] if where == "before" else ["endpoints", *flags]
+    result = cli(vertex, *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("ENDPOINT ID")
+    assert len(result.stdout.splitlines()) == 6  # every endpoint: --model narrows nothing

@@ -51,6 +51,20 @@ def default_folder(environ: Mapping[str, str]) -> str:
     return os.path.join(home, ".cache", FOLDER_NAME)
 
 
+def private_folder(environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """The tool's private folder, made if missing: (path, "") or (None, why not)."""
+    folder = default_folder(environ)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        return None, f"cannot create {folder}: {exc.strerror}"
+    problem = private_file.unsafe(info)
+    if problem:
+        return None, f"{folder} {problem}"
+    return folder, ""
+
+
 class TokenCache:
     """Load and store minted tokens.
 
@@ -132,17 +146,9 @@ class TokenCache:
 
     @cached_property
     def _folder(self) -> str | None:
-        folder = default_folder(self.environ)
-        try:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            info = os.lstat(folder)
-        except OSError as exc:
-            self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
-            return None
-        problem = private_file.unsafe(info)
-        if problem:
-            self.notes.append(f"token cache not used: {folder} {problem}")
-            return None
+        folder, problem = private_folder(self.environ)
+        if folder is None:
+            self.notes.append(f"token cache not used: {problem}")
         return folder
 
 
