@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +156,44 @@ def test_check_all_good_with_probe(vertex: FakeGoogle) -> None:
 
 
 def test_check_keeps_the_notes_on_the_settings(vertex: FakeGoogle) -> None:
-    result = invoke("--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "m")
+    result = invoke(
+        "--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "gpt-4o"
+    )
     assert result.exit_code == 0, result.stderr
-    assert "note: no location given: using 'global'" in result.stderr
+    assert "note: gpt-4o" in result.stderr
     assert "token: " in result.stderr  # said with the full picture, after the token
+
+
+def test_check_says_the_global_default_once(vertex: FakeGoogle) -> None:
+    result = invoke(
+        "--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "m", "--probe"
+    )
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if re.search(r"global\W+\(|'global'", line)]
+    assert said == ["vertex-openai-env: location: global (default for models)"]
+
+
+def test_check_with_no_target_shows_what_it_resolved(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "check", "--probe")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert f"vertex-openai-env: project: {PROJECT} (from --project)" in lines
+    assert f"vertex-openai-env: location: {LOCATION} (from --location)" in lines
+    assert any(line.startswith("vertex-openai-env: credentials: service account") for line in lines)
+    assert any(line.startswith("vertex-openai-env: token: ") for line in lines)
+    assert lines[-2].startswith("vertex-openai-env: error: no target: pass --model")
+    assert lines[-1] == (
+        "  fix: vertex-openai-env check --model gemini-2.5-flash # or --endpoint ID: "
+        "vertex-openai-env endpoints --location REGION lists them"
+    )
+    assert vertex.chats == []  # nothing to probe
+
+
+def test_check_with_no_credentials_does_not_promise_a_metadata_server() -> None:
+    result = invoke("check", "--project", PROJECT, "--model", "m", "--probe")
+    assert result.exit_code == 1
+    assert "if it answers" not in result.stderr
+    assert "no metadata server answered" in result.stderr
 
 
 def test_check_gets_a_fresh_token(vertex: FakeGoogle) -> None:
