@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..deadline import Deadline
 from ..job import Job, Output, build, names, output
-from ..output.formats.base import Output as Rendering
+from ..output.formats.base import Rendering
 from ..output.variables import API_KEY, CUSTOM_HEADERS, custom_headers
 from ..pipeline import Exports, prepare
 from ..settings.sources import described

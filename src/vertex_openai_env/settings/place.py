@@ -109,7 +109,7 @@ def _origins(place: Place | Destination) -> dict[str, Sourced]:
     return {name: value for name, value in shown.items() if value is not None}
 
 
-def resolve(flags: Flags, sources: Sources, target_required: bool = True) -> Place:
+def resolve_place(flags: Flags, sources: Sources, target_required: bool = True) -> Place:
     """Resolve the place by precedence (flags, variables, gcloud), validating as it goes.
 
     Without `target_required`, a missing target means managed models in general.
