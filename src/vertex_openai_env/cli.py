@@ -10,11 +10,11 @@ from typing import Any
 
 import click
 
-from . import console
-from .commands import help, options
-from .commands.help import SETTINGS, Context
+from . import console, help_layout
+from .commands import options
 from .console import PROG
 from .errors import VertexEnvError
+from .help_layout import SETTINGS, Context
 
 # The commands: name, and where it lives in commands/. One line each; a command's module is
 # imported only when that command runs (or help lists it), so an export loads none of them.
@@ -39,7 +39,7 @@ class Cli(click.Group):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands first, then the options by purpose."""
         self.format_commands(ctx, formatter)
-        help.format_options(self, ctx, formatter)
+        help_layout.format_options(self, ctx, formatter)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands with their whole summary, never cut short with an ellipsis."""

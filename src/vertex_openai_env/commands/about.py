@@ -6,7 +6,7 @@ import click
 
 from .. import console
 from ..errors import InputError, shown
-from .help import Command
+from ..help_layout import Command
 
 
 @click.command(cls=Command, hidden=True)

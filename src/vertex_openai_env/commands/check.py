@@ -21,11 +21,11 @@ from .. import console, job
 from ..console import PROG
 from ..deadline import Deadline
 from ..errors import InputError, VertexEnvError
+from ..help_layout import Command
 from ..pipeline import Exports, prepare
 from ..settings.urls import ANY_MODEL
 from . import options
 from .check_report import Report
-from .help import Command
 
 
 @click.command(cls=Command)

@@ -10,9 +10,9 @@ import click
 from .. import console
 from ..console import PROG
 from ..errors import InputError
+from ..help_layout import Command
 from ..live.hook import SHELLS
 from ..output.shell_detect import process_name
-from .help import Command
 
 
 @click.command(cls=Command)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import console, job
+from ..help_layout import Command
 from ..settings.urls import check_regional
 from ..vertex import known_endpoints
 from . import options
 from .export import prepared
-from .help import Command
 
 if TYPE_CHECKING:
     from ..vertex.client import Endpoint

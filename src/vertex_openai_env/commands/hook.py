@@ -9,10 +9,10 @@ import click
 
 from .. import console, job
 from ..errors import SaidBefore, VertexEnvError
+from ..help_layout import Command
 from ..live.hook import FORMAT_OF_SHELL, SHELLS, deadline_line, digest, failure_line, snippet
 from . import options
 from .export import prepared, render
-from .help import Command
 
 
 @click.command(cls=Command)

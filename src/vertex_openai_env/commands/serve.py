@@ -18,9 +18,9 @@ from ..deadline import Deadline
 from ..errors import VertexEnvError
 from ..gateway import models
 from ..gateway.address import LOOPBACK, READ_TIMEOUT
+from ..help_layout import Command
 from . import options
 from .export import detect_format, prepared, render, write_variables
-from .help import Command
 
 if TYPE_CHECKING:
     from ..gateway.server import Gateway, Settings

@@ -1,5 +1,6 @@
-"""How the commands explain themselves: help whose lines never break a word at a hyphen,
-`-h` everywhere, and fish completion descriptions kept whole."""
+"""How every command lays out its help (this is no command itself): lines that never break a
+word at a hyphen, options grouped by purpose, `-h` everywhere, and fish completion
+descriptions kept whole."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def format_options(
 ) -> None:
     """The options by purpose: the command's own first, then the shared ones in the
     sections of `options.SECTIONS`, then -v, --version and --help."""
-    from .options import SECTIONS
+    from .commands.options import SECTIONS
 
     records = {
         param.name: record
