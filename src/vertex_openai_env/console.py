@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from .errors import FAILURE_EXIT, SaidBefore, VertexEnvError
+from .errors import FAILURE_EXIT, SaidBefore, VertexEnvError, one_line
 
 PROG = "vertex-openai-env"
 INTERRUPTED = 130
@@ -44,13 +44,6 @@ def error(message: str, fix: str | None) -> None:
     say(f"error: {message}")
     if fix:
         sys.stderr.write(f"  fix: {one_line(fix)}\n")
-
-
-def one_line(text: str) -> str:
-    """Whitespace collapsed and control characters (C0, C1, DEL) escaped: text from a flag or
-    a server cannot reshape a terminal."""
-    flat = " ".join(text.split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import console, job
+from ..errors import one_line
 from ..help_layout import Command
 from ..settings.urls import check_regional
 from ..vertex import known_endpoints
@@ -70,7 +71,7 @@ def table(found: list[Endpoint]) -> str:
     """
     rows = [_COLUMNS] + [
         tuple(
-            console.one_line(cell)
+            one_line(cell)
             for cell in (
                 e.id,
                 e.display_name or "-",
