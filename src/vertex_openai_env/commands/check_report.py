@@ -12,7 +12,7 @@ from ..settings.place import NO_LOCATION
 from ..settings.sources import described
 from ..settings.urls import ANY_MODEL
 from ..tokens import credentials_file, metadata
-from ..tokens.types import CREDENTIAL_KINDS
+from ..tokens.types import CREDENTIAL_KINDS, DEFAULT_SOURCE
 
 if TYPE_CHECKING:
     from ..deadline import Deadline
@@ -59,7 +59,7 @@ class Report:
         """Which credentials the token will come from, read without asking anyone; the
         credentials file, if read, for the token to come from (a pipe gives it once only)."""
         file = None
-        if job.token.source != "google-auth":
+        if job.token.source != DEFAULT_SOURCE:  # another program reads the credentials
             said = f"{job.token.source} (its application-default login)"
         else:
             said, file = _credentials(environ, deadline)

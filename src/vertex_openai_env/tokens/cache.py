@@ -22,9 +22,8 @@ from .. import private_file
 from ..deadline import Deadline
 from ..durations import spoken
 from ..errors import TokenSourceError, VertexEnvError
-from . import credentials_file, metadata
 from .credentials_file import CredentialsFile
-from .registry import fetch
+from .registry import SOURCES, fetch
 from .types import MAX_LIFETIME, CredentialInfo, Minted, Token, TokenRequest, checked_token
 
 FOLDER_NAME = "vertex-openai-env"
@@ -131,7 +130,7 @@ class TokenCache:
         if folder is None:
             return None, file
         try:
-            identity, file = _credential_identity(self.environ, self.deadline, file)
+            identity, file = SOURCES[request.source].identity(self.environ, self.deadline, file)
         except VertexEnvError:
             return None, None  # the token source will say what is wrong, as it fetches
         if identity is None:
@@ -150,24 +149,6 @@ class TokenCache:
         if folder is None:
             self.notes.append(f"token cache not used: {problem}")
         return folder
-
-
-def _credential_identity(
-    environ: Mapping[str, str], deadline: Deadline, file: CredentialsFile | None
-) -> tuple[dict[str, str] | None, CredentialsFile | None]:
-    """What names the credentials, and the credentials file when there is one.
-
-    A file is named by a digest of what it holds (a new login is a new identity, and
-    `<(cat key.json)` the same one every time); the metadata server by its service account.
-    None: nothing to key by.
-    """
-    if file is None:
-        located = credentials_file.locate(environ)
-        if located is None:
-            account = metadata.account(environ, deadline)
-            return ({"metadata_server": account} if account else None), None
-        file = credentials_file.read(*located, deadline)
-    return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
 
 
 def _parse(entry: Any) -> Minted:
