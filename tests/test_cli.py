@@ -191,3 +191,31 @@ def test_no_hint_when_the_output_goes_to_a_shell(service_account: Path, google: 
     )  # fmt: skip
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+COMMAND_LINES = {
+    "exec": ["exec", "--", "true"],
+    "hook": ["hook", "bash"],
+    "endpoints": ["endpoints"],
+    "check": ["check"],
+    "completion": ["completion", "bash"],
+    "serve": ["serve"],
+    "help": ["help"],
+    "version": ["version"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_LINES))
+def test_every_command_refuses_an_option_before_its_name_that_it_does_not_take(
+    command: str,
+) -> None:
+    result = invoke("--unset", *COMMAND_LINES[command])
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert "--unset applies to printing the variables, not to commands" in result.stderr
+
+
+def test_the_command_lines_above_name_every_command() -> None:
+    from vertex_openai_env.cli import ALIASES, COMMANDS
+
+    assert set(COMMAND_LINES) == {*COMMANDS, *ALIASES}

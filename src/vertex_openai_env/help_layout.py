@@ -78,12 +78,19 @@ def format_options(
 
 
 class Command(click.Command):
-    """Every command's class: our help layout."""
+    """Every command's class: our help layout, and the same rule for options given before
+    the command's name."""
 
     context_class = Context
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         format_options(self, ctx, formatter)
+
+    def invoke(self, ctx: click.Context) -> object:
+        from .commands.options import refuse_strays
+
+        refuse_strays(ctx)
+        return super().invoke(ctx)
 
 
 class _Fish(FishComplete):

@@ -1,7 +1,14 @@
 """Every shared option, declared once, in the groups the commands pick from.
 
 The root command declares them all, so that they may come before a command's name as well
-as after it; `merged` joins both, and refuses one that the command does not use.
+as after it. Every command refuses one given before its name that it does not take
+(`refuse_strays`, run by the Command class before any command); `merged` then joins both.
+
+Options that a variable or gcloud's configuration can also set (the place, the token)
+deliberately have no `default=`: None means "not given", and the resolvers in settings/
+and tokens/request.py fall back on the environment, gcloud, then their own default. A
+`default=` here would always win over the environment. Their `[default: ...]` is in the
+help text only.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ def group(*options: Decorator[Any]) -> Decorator[F]:
     return apply
 
 
+# No `default=` on the place's and the token's options, so that the environment can win:
+# see the module's docstring.
 project = click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID.")
 
 
@@ -256,17 +265,21 @@ def given(ctx: click.Context, name: str) -> bool:
     return source is not None and source is not ParameterSource.DEFAULT
 
 
-def merged(ctx: click.Context) -> dict[str, Any]:
-    """The options given before the command's name and after it; those after win.
-
-    One given before the name that the command does not take is a usage error.
-    """
+def refuse_strays(ctx: click.Context) -> None:
+    """A usage error for an option given before the command's name that the command does
+    not take: run for every command, whether it reads the options (`merged`) or not."""
     root = ctx.find_root()
-    if root is not ctx:
-        taken = {param.name for param in ctx.command.params}
-        for param in root.command.params:
-            if param.name and param.name not in taken and given(root, param.name):
-                raise click.UsageError(_not_for(param, ctx.info_name or ""), ctx)
+    if root is ctx:
+        return
+    taken = {param.name for param in ctx.command.params}
+    for param in root.command.params:
+        if param.name and param.name not in taken and given(root, param.name):
+            raise click.UsageError(_not_for(param, ctx.info_name or ""), ctx)
+
+
+def merged(ctx: click.Context) -> dict[str, Any]:
+    """The options given before the command's name and after it; those after win."""
+    root = ctx.find_root()
     options = dict(root.params)
     options.update({name: value for name, value in ctx.params.items() if given(ctx, name)})
     return options
