@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -24,9 +24,7 @@ from ..output.formats import NAMES as FORMATS
 from ..output.variables import MODELS
 from ..tokens.registry import DEFAULT as DEFAULT_SOURCE
 from ..tokens.registry import SOURCES
-
-if TYPE_CHECKING:
-    from click.shell_completion import CompletionItem
+from . import tab
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -48,55 +46,24 @@ def group(*options: Decorator[Any]) -> Decorator[F]:
 project = click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID.")
 
 
-def _locations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """TAB offers the locations this tool knows (any well-formed region is accepted)."""
-    from ..settings.regions import GLOBAL, KNOWN_REGIONS, MULTI_REGIONS
-
-    return [
-        name for name in (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS) if name.startswith(incomplete)
-    ]
-
-
 location = click.option(
     "--location",
     metavar="LOCATION",
-    shell_complete=_locations,
+    shell_complete=tab.locations,
     help="global, us, eu or a region such as us-central1 (models default to global).",
 )
-
-
-def _models(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """TAB offers Google's Gemini models (any well-formed ID is accepted)."""
-    from ..settings.models import KNOWN_MODELS
-
-    return [name for name in KNOWN_MODELS if name.startswith(incomplete)]
-
-
-def _endpoints(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """TAB offers the endpoint IDs `endpoints` last listed, with their display names."""
-    import os
-
-    from click.shell_completion import CompletionItem
-
-    from ..vertex.known_endpoints import recall
-
-    return [
-        CompletionItem(endpoint_id, help=name)
-        for endpoint_id, name in recall(os.environ)
-        if endpoint_id.startswith(incomplete)
-    ]
 
 
 model = click.option(
     "--model",
     metavar="MODEL_ID",
-    shell_complete=_models,
+    shell_complete=tab.models,
     help="A Google-managed or Model Garden model, such as gemini-2.5-flash.",
 )
 endpoint = click.option(
     "--endpoint",
     metavar="ENDPOINT_ID",
-    shell_complete=_endpoints,
+    shell_complete=tab.endpoints,
     help="The ID of a Vertex endpoint serving a model you deployed.",
 )
 api_version = click.option(
