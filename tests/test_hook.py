@@ -316,3 +316,20 @@ def test_bash_keeps_a_debug_trap_already_set_and_adds_its_own_once(tmp_path: Pat
     assert "old 1" in result.stdout  # the old trap still runs, and sees the status it saw
     assert result.stdout.splitlines()[-1] == "_vertex_openai_env_hook"  # armed once, and gone
     assert len(starts(log)) == 1
+
+
+def test_a_refresh_refused_by_the_settings_is_said_once_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The environment changed after the rc file ran: now the settings themselves fail.
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "not a location")
+    args = ["hook", "bash", "--refresh", "--project", "my-proj", "--model", "m"]
+    first = invoke(*args, "--said", "")
+    assert first.exit_code == 2, first.stderr
+    assert "not a location" in first.stderr
+    (said,) = first.stdout.splitlines()
+    assert said.startswith("_vertex_openai_env_said=")
+    again = invoke(*args, "--said", said.partition("=")[2])
+    assert again.exit_code == 2
+    assert again.stderr == ""
+    assert again.stdout == said + "\n"

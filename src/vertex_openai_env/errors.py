@@ -55,10 +55,12 @@ class OutputError(VertexEnvError):
 
 
 class SaidBefore(VertexEnvError):
-    """A failure the user was already told of (a shell hook retrying): exit 1, say nothing."""
+    """A failure the user was already told of (a shell hook retrying): its exit status,
+    and nothing said."""
 
-    def __init__(self) -> None:
+    def __init__(self, exit_code: int) -> None:
         super().__init__("")
+        self.exit_code = exit_code
 
 
 class CommandError(VertexEnvError):

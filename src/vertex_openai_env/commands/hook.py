@@ -34,19 +34,20 @@ def hook(ctx: click.Context, /, shell: str, refresh: bool, said: str, **_: Any) 
       eval "$(vertex-openai-env hook bash --model gemini-2.5-flash)"    # ~/.bashrc
       vertex-openai-env hook fish --model gemini-2.5-flash | source     # config.fish
     """
-    # The same job an export would run, checked now rather than at every prompt.
-    the_job = job.build(options.merged(ctx), os.environ)
     if not refresh:
+        # The same job an export would run, checked now rather than at every prompt.
+        job.build(options.merged(ctx), os.environ)
         console.emit(snippet(shell, options.given_args(ctx)))
         return
     try:
-        exports = prepared(the_job)
+        # Built again: the environment may have changed since the rc file ran.
+        exports = prepared(job.build(options.merged(ctx), os.environ))
     except VertexEnvError as exc:
         # A shell with no credentials would otherwise repeat this at a prompt every minute.
         words = f"{exc.message}\n{exc.fix}"
         console.emit(failure_line(shell, words))
         if digest(words) == said:
-            raise SaidBefore from None
+            raise SaidBefore(exc.exit_code) from None
         raise
     text = render(FORMAT_OF_SHELL[shell], exports.variables, exports.details())
     console.emit(text + deadline_line(shell, exports.seconds_until_stale()))
