@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pty
 import select
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tests.conftest import require
@@ -68,11 +69,15 @@ def _run(program: str, lines: list[str], folder: Path) -> None:
     )
 
 
-def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], folder: Path) -> str:
+def interactive(
+    shell: str, rc: str, lines: list[str | float], env: dict[str, str], folder: Path
+) -> str:
     """Type `lines` into a real interactive `shell` on a terminal, its rc file holding `rc`;
     return what the terminal showed.
 
-    Prompts (and so prompt hooks) come between the lines, as for a person typing.
+    Prompts (and so prompt hooks) come between the lines, as for a person typing. A number
+    among the lines is a pause: once the shell has run what was typed before it, the terminal
+    sits at a prompt for that many seconds before the next line is typed.
     """
     program = require(shell)
     env = {**env, "TERM": "dumb", "HOME": str(folder)}
@@ -92,20 +97,49 @@ def interactive(shell: str, rc: str, lines: list[str], env: dict[str, str], fold
     if pid == 0:  # pragma: no cover - the child becomes the shell at once
         os.chdir(folder)
         os.execve(program, argv, env)  # noqa: S606 - a shell under test, no shell needed
-    os.write(terminal, ("\n".join([*lines, "exit"]) + "\n").encode())
     shown = bytearray()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([terminal], [], [], 0.2)
-        try:
-            chunk = os.read(terminal, 65536) if ready else b"-"
-        except OSError:  # the shell has gone and the terminal with it
-            break
-        if not chunk:
-            break
-        if ready:
-            shown += chunk
+    typed: list[str] = []
+    for line in [*lines, "exit"]:
+        if isinstance(line, str):
+            typed.append(line)
+            continue
+        # `ready""-N` as typed (echoed back) is not `ready-N` as printed.
+        mark = f"ready-{len(shown)}"
+        _type(terminal, [*typed, f'echo ready""-{len(shown)}'])
+        typed = []
+        _read(
+            terminal, shown, until=functools.partial(bytearray.__contains__, shown, mark.encode())
+        )
+        _read(terminal, shown, seconds=line)
+    _type(terminal, typed)
+    _read(terminal, shown)
     os.close(terminal)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, f"{shell} exited with {status}"
     return shown.decode("utf-8", "replace")
+
+
+def _type(terminal: int, lines: list[str]) -> None:
+    os.write(terminal, "".join(f"{line}\n" for line in lines).encode())
+
+
+def _read(
+    terminal: int,
+    shown: bytearray,
+    seconds: float = 60,
+    until: Callable[[], bool] = lambda: False,
+) -> None:
+    """Add what the terminal shows to `shown` for `seconds`, until `until()`, or until the
+    shell has gone."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not until():
+        ready, _, _ = select.select([terminal], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the shell has gone and the terminal with it
+            return
+        if not chunk:
+            return
+        shown += chunk

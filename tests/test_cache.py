@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import NOBODY, exported, invoke, metadata_env, run
 from tests.fake_google import FakeGoogle
+from vertex_openai_env.deadline import Deadline
+from vertex_openai_env.tokens.registry import SOURCES
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -220,3 +222,24 @@ def test_an_endpoint_override_is_part_of_the_key(
     first = token()
     monkeypatch.setenv(variable, "http://127.0.0.1:9/")
     assert token() != first
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_every_token_source_names_whose_credentials_it_answers_for(
+    name: str, google: FakeGoogle, tmp_path: Path
+) -> None:
+    # The cache key's credentials part: two accounts must never share one entry.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = google.service_account_file(tmp_path / "a")
+    second = google.service_account_file(
+        tmp_path / "b", client_email="other@p.iam.gserviceaccount.com"
+    )
+    identity = SOURCES[name].identity
+    named = [
+        identity({"GOOGLE_APPLICATION_CREDENTIALS": str(path)}, Deadline(5), None)[0]
+        for path in (first, first, second)
+    ]
+    assert named[0] is not None
+    assert named[0] == named[1]
+    assert named[0] != named[2]

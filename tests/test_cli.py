@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import pty
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import exported, invoke, run, write_gcloud_config
+from tests.conftest import cli_env, exported, invoke, run, write_gcloud_config
 from tests.fake_google import FakeGoogle
 
 ARGS = ("--project", "my-proj", "--location", "us-central1")
@@ -141,3 +143,79 @@ def test_verbose_says_whether_the_token_came_from_the_cache(
     assert re.search(r"vertex-openai-env: token: from the cache \(59m\d*s? left\)", second)
     fresh = invoke(*ARGS, "--model", "m", "-v", "--no-cache").stderr
     assert "(a fresh one, not cached)" in fresh
+
+
+def stdout_on_a_terminal(args: list[str]) -> tuple[str, str]:
+    """Run the tool with stdout on a terminal; return what the terminal showed, and stderr."""
+    controller, terminal = pty.openpty()
+    child = subprocess.Popen(
+        ["vertex-openai-env", *args], stdout=terminal, stderr=subprocess.PIPE, env=cli_env()
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the child
+            break
+        if not chunk:
+            break
+        shown += chunk
+    _, stderr = child.communicate(timeout=60)
+    os.close(controller)
+    return shown.decode(), stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "hint"),
+    [
+        ("sh", 'run eval "$(vertex-openai-env ...)" to set them'),
+        ("fish", "run vertex-openai-env ... | source to set them"),
+        ("json", "this holds a live token"),
+    ],
+)
+def test_a_token_shown_on_a_terminal_comes_with_how_to_set_it(
+    fmt: str, hint: str, service_account: Path, google: FakeGoogle
+) -> None:
+    shown, stderr = stdout_on_a_terminal([*ARGS, "--model", "m", "--format", fmt])
+    assert "OPENAI_API_KEY" in shown
+    (line,) = stderr.splitlines()
+    assert line.startswith("vertex-openai-env: note: ")
+    assert hint in line
+
+
+def test_no_hint_when_the_output_goes_to_a_shell(service_account: Path, google: FakeGoogle) -> None:
+    result = subprocess.run(
+        ["vertex-openai-env", *ARGS, "--model", "m", "--format", "sh"],
+        capture_output=True, text=True, env=cli_env(), timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert result.stderr == ""
+
+
+COMMAND_LINES = {
+    "exec": ["exec", "--", "true"],
+    "hook": ["hook", "bash"],
+    "endpoints": ["endpoints"],
+    "check": ["check"],
+    "completion": ["completion", "bash"],
+    "serve": ["serve"],
+    "help": ["help"],
+    "version": ["version"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_LINES))
+def test_every_command_refuses_an_option_before_its_name_that_it_does_not_take(
+    command: str,
+) -> None:
+    result = invoke("--unset", *COMMAND_LINES[command])
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert "--unset applies to printing the variables, not to commands" in result.stderr
+
+
+def test_the_command_lines_above_name_every_command() -> None:
+    from vertex_openai_env.cli import ALIASES, COMMANDS
+
+    assert set(COMMAND_LINES) == {*COMMANDS, *ALIASES}

@@ -131,3 +131,54 @@ def test_listing_the_commands_loads_no_network_library(
     )
     assert "check" in result.stdout  # the commands were listed
     assert result.stderr.strip() == "[]"
+
+
+def test_tab_offers_gemini_models_after_model() -> None:
+    assert complete(["vertex-openai-env", "--model", "gemini-2.5-f"]) == [
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+    ]
+    assert complete(["vertex-openai-env", "exec", "--model", "gemini-2.5-p"]) == ["gemini-2.5-pro"]
+
+
+def test_fish_offers_gemini_models_too() -> None:
+    fish = require("fish")
+    script = COMPLETIONS / COMPLETION_FILES["fish"]
+    result = subprocess.run(
+        [fish, "-c", f"source {script}; complete -C 'vertex-openai-env --model gemini-2.5-p'"],
+        capture_output=True, text=True, env=cli_env(), check=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.split() == ["gemini-2.5-pro"]
+
+
+def completion_run(argv: list[str], shell_variable: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in cli_env().items() if k != "SHELL"}
+    if shell_variable is not None:
+        env["SHELL"] = shell_variable
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_with_no_shell_named_is_for_the_shell_that_runs_it(shell: str) -> None:
+    program = require(shell)
+    # `; true`: the shell stays the parent rather than becoming the tool.
+    result = completion_run([program, "-c", "vertex-openai-env completion; true"], "/bin/sh")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (COMPLETIONS / COMPLETION_FILES[shell]).read_text()
+
+
+def test_completion_with_no_shell_named_falls_back_on_the_login_shell() -> None:
+    result = completion_run(["vertex-openai-env", "completion"], "/usr/bin/zsh")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (COMPLETIONS / COMPLETION_FILES["zsh"]).read_text()
+
+
+def test_completion_says_how_to_name_a_shell_it_cannot_tell() -> None:
+    result = completion_run(["vertex-openai-env", "completion"], None)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "vertex-openai-env: error: cannot tell which shell to complete for: name it "
+        "(bash, zsh, fish)",
+        "  fix: vertex-openai-env completion bash",
+    ]

@@ -24,12 +24,12 @@ from vertex_openai_env import console
 from vertex_openai_env.errors import InputError
 from vertex_openai_env.output.formats import NAMES as FORMAT_NAMES
 from vertex_openai_env.output.formats import get, render_unset
-from vertex_openai_env.output.formats.base import Output
+from vertex_openai_env.output.formats.base import Rendering
 from vertex_openai_env.output.formats.github import env_block as github_env_block
 
 
 def render(fmt: str, variables: dict[str, str], details: dict[str, Any]) -> str:
-    return get(fmt).render(Output(variables, details))
+    return get(fmt).render(Rendering(variables, details))
 
 
 HARD_VALUES = {

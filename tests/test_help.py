@@ -42,7 +42,8 @@ def test_dash_h_is_served_from_the_page_too() -> None:
 def test_help_never_cuts_or_splits_a_value(command: str, width: int) -> None:
     words = [command, "--help"] if command else ["--help"]
     text = click.testing.CliRunner().invoke(main, words, terminal_width=width).output
-    assert "..." not in text.split("Options:")[-1]  # the command list is whole
+    commands = text.split("Commands:")[-1].split("\n\n")[0] if "Commands:" in text else ""
+    assert "..." not in commands  # the command list is whole
     for default in re.findall(r"\[default:[^\]]*", text):
         assert "\n" not in default
     assert not [line for line in text.splitlines() if re.search(r"[a-z]-$", line)]
@@ -105,3 +106,57 @@ def test_env_file_says_what_it_set_on_a_terminal_only(
     assert "ya29" not in shown
     quiet = invoke(*ARGS, "--env-file", str(dotenv))
     assert quiet.stderr == ""
+
+
+@pytest.mark.parametrize(("words", "same_as"), [
+    (["-V"], ["--version"]),
+    (["version"], ["--version"]),
+    (["help"], ["--help"]),
+    (["help", "serve"], ["serve", "--help"]),
+    (["help", "check"], ["check", "--help"]),
+])  # fmt: skip
+def test_the_words_people_type_for_help_and_version_work(
+    words: list[str], same_as: list[str]
+) -> None:
+    result, expected = invoke(*words), invoke(*same_as)
+    assert result.exit_code == expected.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout
+
+
+def test_help_alone_is_served_from_the_page_too() -> None:
+    result = subprocess.run(
+        ["vertex-openai-env", "help"], capture_output=True, text=True, env=cli_env(), check=True
+    )
+    assert result.stdout == help_page()
+
+
+def test_help_for_no_such_command_says_so() -> None:
+    result = invoke("help", "serv\u0435")  # a Cyrillic e, shown escaped
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        'vertex-openai-env: error: no command "serv\\u0435"',
+        "  fix: vertex-openai-env --help",
+    ]
+
+
+def headings(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.endswith(":") and not line[0].isspace()]
+
+
+def test_help_lists_the_commands_first_then_the_options_by_purpose() -> None:
+    page = help_page()
+    assert headings(page) == [
+        "Commands:", "Where requests go:", "Token:", "Variables:", "Output:", "Other options:"
+    ]  # fmt: skip
+    assert page.index("Commands:") < page.index("\n  --project")
+    assert page.splitlines()[-1].strip().startswith("-h, --help")
+
+
+def test_a_commands_own_options_come_first_on_its_page() -> None:
+    page = invoke("serve", "--help").stdout
+    assert headings(page)[:2] == ["Options of serve:", "Where requests go:"]
+    own = page.split("Options of serve:")[1].split("Where requests go:")[0]
+    for option in ("--port", "--bind", "--key-file", "--upstream-timeout", "--alias"):
+        assert option in own
+    assert "--project" not in own

@@ -16,6 +16,11 @@ ARGS = ["--project", "my-proj", "--location", "us-central1", "--model", "gemini-
 SHELLS = ["bash", "zsh", "fish"]
 
 
+def refresh_args(shell: str) -> list[str]:
+    """How the snippet starts the tool, before the options it was given: nothing said yet."""
+    return ["hook", shell, "--refresh", "--said", ""]
+
+
 def stand_in(folder: Path, body: str) -> Path:
     """A `vertex-openai-env` first on PATH running `body`; each start logs its arguments."""
     folder.mkdir(exist_ok=True)
@@ -69,7 +74,9 @@ def test_the_hook_reruns_the_tool_with_exactly_the_options_it_was_given(
     snippet = invoke("--project", "my-proj", "hook", shell, *given).stdout
     in_shell(shell, snippet, ["_vertex_openai_env_hook"], tmp_path)
     (run,) = starts(log)
-    assert run == ["hook", shell, "--refresh", "--project", "my-proj", *given[:-1], " 7m", ""]
+    assert run == [
+        "hook", shell, "--refresh", "--said", "", "--project", "my-proj", *given[:-1], " 7m", ""
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -97,16 +104,17 @@ def test_a_fresh_token_starts_nothing_and_a_failed_refresh_waits_a_minute(
         "SECONDS=61; _vertex_openai_env_hook",  # now
     ]
     out = in_shell(shell, snippet, lines, tmp_path)
-    assert out.split() == [str(len(ARGS) + 4)]  # one start so far: its arguments and `--`
+    assert out.split() == [str(len(ARGS) + 6)]  # one start so far: its arguments and `--`
     assert len(starts(log)) == 2
 
 
 def test_bash_registers_the_hook_once_when_bashrc_is_read_twice(tmp_path: Path) -> None:
+    stand_in(tmp_path / "bin", refreshed("bash"))
     snippet = snippet_for("bash", *ARGS)
     out = in_shell(
         "bash", snippet, [f". {tmp_path / 'snippet'}", 'echo "$PROMPT_COMMAND"'], tmp_path
     )
-    assert out.strip() == "_vertex_openai_env_hook"
+    assert out.strip() == '_vertex_openai_env_arm "$(trap -p DEBUG)";_vertex_openai_env_hook'
 
 
 def test_zsh_with_a_float_clock_still_refreshes(
@@ -217,7 +225,7 @@ def test_in_a_terminal_the_hook_refreshes_near_expiry_and_starts_nothing_before(
     first, second, third = (session / "tokens").read_text().splitlines()
     assert first == second  # a fresh token: the prompt between them started nothing
     assert google.valid(third)
-    assert starts(log) == [["hook", shell, "--refresh", *ARGS, "--min-valid", margin]] * 2
+    assert starts(log) == [[*refresh_args(shell), *ARGS, "--min-valid", margin]] * 2
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -226,4 +234,102 @@ def test_the_hook_passes_an_opt_out_on_as_given(shell: str, given: str, tmp_path
     log = stand_in(tmp_path / "bin", refreshed(shell))
     in_shell(shell, snippet_for(shell, *ARGS, given), ["_vertex_openai_env_hook"], tmp_path)
     (run,) = starts(log)
-    assert run == ["hook", shell, "--refresh", *ARGS, given]  # neither dropped nor inverted
+    assert run == [*refresh_args(shell), *ARGS, given]  # neither dropped nor inverted
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_command_typed_after_an_idle_prompt_gets_a_live_token(
+    shell: str, google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    # Tokens live 6s, refreshed 2s before expiry: the prompt's refresh leaves one that dies
+    # while the terminal sits idle, so only a refresh before the command saves the command.
+    google.token_lifetime = 6
+    snippet = snippet_for(shell, *ARGS, "--min-valid", "2s")
+    record = "printf '%s\\n' $OPENAI_API_KEY >> tokens"
+    session = tmp_path / "session"
+    session.mkdir()
+    interactive(shell, snippet, [record, 7.0, record], cli_env(), session)
+    first, second = (session / "tokens").read_text().splitlines()
+    assert first != second
+    assert google.valid(second)
+
+
+def failing_hook(shell: str, tmp_path: Path, *lines: str) -> subprocess.CompletedProcess[str]:
+    """The real tool's hook in a non-interactive `shell`, run by hand at each `attempt`
+    (the deadline cleared, as a minute passing would)."""
+    program = require(shell)
+    (tmp_path / "snippet").write_text(snippet_for(shell, *ARGS))
+    load = "source" if shell == "fish" else "."
+    clear = "set -e _vertex_openai_env_due" if shell == "fish" else "unset _vertex_openai_env_due"
+    script = [f"{load} {tmp_path / 'snippet'}"]
+    for line in lines:
+        script += [line, clear, "_vertex_openai_env_hook", "echo attempted >&2"]
+    return subprocess.run(
+        [program, "-c", "\n".join(script)],
+        capture_output=True, text=True, env=cli_env(), cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_failing_refresh_is_said_once_per_failure(
+    shell: str, google: FakeGoogle, tmp_path: Path
+) -> None:
+    key = google.service_account_file(tmp_path)
+    missing = tmp_path / "gone.json"
+    if shell == "fish":
+        use = "set -gx GOOGLE_APPLICATION_CREDENTIALS {}"
+    else:
+        use = "export GOOGLE_APPLICATION_CREDENTIALS={}"
+    result = failing_hook(
+        shell,
+        tmp_path,
+        "true",  # no credentials
+        "true",  # the same again: quiet
+        use.format(missing),  # another failure: said
+        use.format(missing),  # the same again: quiet
+        use.format(key),  # works
+        use.format(missing),  # fails again after a success: said
+    )
+    attempts = result.stderr.split("attempted\n")
+    said = [bool(attempt.strip()) for attempt in attempts[:-1]]
+    assert said == [True, False, True, False, False, True], result.stderr
+    assert str(missing) in attempts[2]
+    assert attempts[2] == attempts[5]
+
+
+def test_bash_keeps_a_debug_trap_already_set_and_adds_its_own_once(tmp_path: Path) -> None:
+    log = stand_in(tmp_path / "bin", refreshed("bash"))
+    snippet = snippet_for("bash", *ARGS)
+    prompt = 'eval "$PROMPT_COMMAND"'  # what bash runs before a prompt, at the top level
+    lines = [f". {tmp_path / 'snippet'}", prompt, f". {tmp_path / 'snippet'}", prompt]
+    lines += ["trap -p DEBUG", 'echo "$PROMPT_COMMAND"']
+    program = require("bash")
+    (tmp_path / "snippet").write_text(snippet)
+    script = "\n".join(["trap 'echo \"old $?\"' DEBUG", "false", *lines])
+    env = {**cli_env(), "PATH": f"{tmp_path / 'bin'}:{cli_env()['PATH']}"}
+    result = subprocess.run(
+        [program, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    (trap,) = [line for line in result.stdout.splitlines() if line.startswith("trap")]
+    assert trap.count("_vertex_openai_env_hook") == 1
+    assert 'echo "old $?"' in trap
+    assert "old 1" in result.stdout  # the old trap still runs, and sees the status it saw
+    assert result.stdout.splitlines()[-1] == "_vertex_openai_env_hook"  # armed once, and gone
+    assert len(starts(log)) == 1
+
+
+def test_a_refresh_refused_by_the_settings_is_said_once_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The environment changed after the rc file ran: now the settings themselves fail.
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "not a location")
+    args = ["hook", "bash", "--refresh", "--project", "my-proj", "--model", "m"]
+    first = invoke(*args, "--said", "")
+    assert first.exit_code == 2, first.stderr
+    assert "not a location" in first.stderr
+    (said,) = first.stdout.splitlines()
+    assert said.startswith("_vertex_openai_env_said=")
+    again = invoke(*args, "--said", said.partition("=")[2])
+    assert again.exit_code == 2
+    assert again.stderr == ""
+    assert again.stdout == said + "\n"

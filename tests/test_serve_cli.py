@@ -238,9 +238,27 @@ def test_without_aiohttp_it_says_what_to_install(
     assert result.stdout == ""
     assert result.stderr == (
         "vertex-openai-env: error: the gateway needs aiohttp, an optional extra\n"
-        "  fix: pipx inject vertex-openai-env aiohttp # or, from a clone: pip install '.[serve]'\n"
-    )
+        f"  fix: {sys.executable} -m pip install aiohttp # the Python that runs vertex-openai-env\n"
+    )  # a plain venv, as here: its own pip, not pipx
     assert google.count("/token") == 0
+
+
+def test_without_aiohttp_a_pipx_install_is_told_to_inject_it(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['aiohttp'] = None  # as if it were not installed\n"
+        "sys.prefix = '/home/me/.local/share/pipx/venvs/vertex-openai-env'  # as pipx makes it\n"
+        "from vertex_openai_env.launch import main\n"
+        f"sys.argv = ['vertex-openai-env', *{list(target(google))!r}, 'serve']\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "  fix: pipx inject vertex-openai-env aiohttp"
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--project", "my-proj", "--model", "m"]])

@@ -14,7 +14,7 @@ from tests.fake_google import FakeGoogle
 from vertex_openai_env.errors import InputError
 from vertex_openai_env.settings import sources
 from vertex_openai_env.settings.gcloud_config import GcloudConfig, active_config
-from vertex_openai_env.settings.place import Flags, resolve
+from vertex_openai_env.settings.place import Flags, resolve_place
 from vertex_openai_env.settings.sources import Sources
 
 PROJECT_SOURCES = [
@@ -72,13 +72,13 @@ def test_each_source_wins_over_the_ones_below_it(
 ) -> None:
     flags, environ = every_source(tmp_path / "gcloud")
     for source, value in sources:
-        resolved = getattr(resolve(flags, Sources(environ)), setting)
+        resolved = getattr(resolve_place(flags, Sources(environ)), setting)
         assert (resolved.value, resolved.source) == (value, source)
         flags = _without(flags, environ, tmp_path / "gcloud", source)
 
 
 def test_project_falls_back_to_the_credentials_then_fails() -> None:
-    settings = resolve(Flags(model="gemini-2.5-flash"), Sources({}))
+    settings = resolve_place(Flags(model="gemini-2.5-flash"), Sources({}))
     assert settings.project is None
     filled = settings.destination("proj-of-key")
     assert (filled.project.value, filled.project.source) == ("proj-of-key", "the credentials")
@@ -88,21 +88,21 @@ def test_project_falls_back_to_the_credentials_then_fails() -> None:
 
 
 def test_models_default_to_global_and_say_so() -> None:
-    settings = resolve(Flags(project="my-proj", model="gemini-2.5-flash"), Sources({}))
+    settings = resolve_place(Flags(project="my-proj", model="gemini-2.5-flash"), Sources({}))
     assert settings.location.value == "global"
     assert any("using 'global'" in note for note in settings.notes)
 
 
 def test_endpoints_have_no_default_location() -> None:
     with pytest.raises(InputError, match="needs its region"):
-        resolve(Flags(project="my-proj", endpoint="123"), Sources({}))
+        resolve_place(Flags(project="my-proj", endpoint="123"), Sources({}))
 
 
 def test_target_flags_beat_target_variables() -> None:
     environ = {"VERTEX_OPENAI_ENV_ENDPOINT": "999", "VERTEX_OPENAI_ENV_LOCATION": "us-central1"}
-    settings = resolve(Flags(project="my-proj", model="gemini-2.5-pro"), Sources(environ))
+    settings = resolve_place(Flags(project="my-proj", model="gemini-2.5-pro"), Sources(environ))
     assert settings.target.id == "google/gemini-2.5-pro"
-    settings = resolve(Flags(project="my-proj"), Sources(environ))
+    settings = resolve_place(Flags(project="my-proj"), Sources(environ))
     assert (settings.target.kind, settings.target_source) == (
         "endpoint",
         "$VERTEX_OPENAI_ENV_ENDPOINT",
@@ -123,12 +123,12 @@ def test_target_flags_beat_target_variables() -> None:
 )
 def test_exactly_one_target(flags: Flags, environ: dict[str, str], message: str) -> None:
     with pytest.raises(InputError, match=message):
-        resolve(flags, Sources(environ))
+        resolve_place(flags, Sources(environ))
 
 
 def test_empty_variables_count_as_unset() -> None:
     environ = {"GOOGLE_CLOUD_PROJECT": "", "CLOUDSDK_CORE_PROJECT": "proj-cloudsdk"}
-    settings = resolve(Flags(model="m"), Sources(environ))
+    settings = resolve_place(Flags(model="m"), Sources(environ))
     assert settings.project is not None
     assert settings.project.value == "proj-cloudsdk"
 
@@ -138,10 +138,10 @@ def test_active_config_name_comes_from_the_variable_first(tmp_path: Path) -> Non
     write_gcloud_config(gcloud, {"core": {"project": "proj-work"}}, "work")
     write_gcloud_config(gcloud, {"core": {"project": "proj-home"}}, "home", active=False)
     environ = {"CLOUDSDK_CONFIG": str(gcloud)}
-    project = resolve(Flags(model="m"), Sources(environ)).project
+    project = resolve_place(Flags(model="m"), Sources(environ)).project
     assert project is not None
     assert project.value == "proj-work"
-    project = resolve(
+    project = resolve_place(
         Flags(model="m"), Sources({**environ, "CLOUDSDK_ACTIVE_CONFIG_NAME": "home"})
     ).project
     assert project is not None
@@ -153,7 +153,7 @@ def test_a_hostile_configuration_name_is_refused(tmp_path: Path) -> None:
     gcloud.mkdir()
     (gcloud / "active_config").write_text("../../etc/passwd")
     with pytest.raises(InputError, match="configuration name"):
-        resolve(Flags(model="m"), Sources({"CLOUDSDK_CONFIG": str(gcloud)}))
+        resolve_place(Flags(model="m"), Sources({"CLOUDSDK_CONFIG": str(gcloud)}))
 
 
 def test_a_broken_gcloud_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_a_broken_gcloud_file_is_a_clear_error(tmp_path: Path) -> None:
     path = write_gcloud_config(gcloud, {})
     path.write_text("project = no section header\n")
     with pytest.raises(InputError, match="cannot read gcloud configuration"):
-        resolve(Flags(model="m"), Sources({"CLOUDSDK_CONFIG": str(gcloud)}))
+        resolve_place(Flags(model="m"), Sources({"CLOUDSDK_CONFIG": str(gcloud)}))
 
 
 def test_we_read_the_same_values_as_the_real_gcloud(tmp_path: Path) -> None:
@@ -170,7 +170,7 @@ def test_we_read_the_same_values_as_the_real_gcloud(tmp_path: Path) -> None:
     sections = {"core": {"project": "proj-work"}, "ai": {"region": "asia-south1"}}
     write_gcloud_config(folder, sections, "work")
     environ = {"CLOUDSDK_CONFIG": str(folder), "PATH": os.environ["PATH"], "HOME": str(tmp_path)}
-    ours = resolve(Flags(model="m"), Sources(environ))
+    ours = resolve_place(Flags(model="m"), Sources(environ))
     theirs = subprocess.run(
         [gcloud_bin, "config", "list", "--format=value(core.project,ai.region)"],
         capture_output=True,

@@ -7,7 +7,7 @@ import pytest
 from vertex_openai_env.errors import InputError
 from vertex_openai_env.settings import regions, urls
 from vertex_openai_env.settings.models import check_model
-from vertex_openai_env.settings.place import Flags, resolve
+from vertex_openai_env.settings.place import Flags, resolve_place
 from vertex_openai_env.settings.sources import Sources
 from vertex_openai_env.settings.urls import Target
 
@@ -251,7 +251,7 @@ def test_endpoints_need_a_region(location: str) -> None:
     ],
 )
 def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: str | None) -> None:
-    place = resolve(Flags(project="my-proj", model=given), Sources({}))
+    place = resolve_place(Flags(project="my-proj", model=given), Sources({}))
     assert place.target.id == model
     notes = " ".join(place.notes)
     assert (note in notes) if note else "model" not in notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +156,44 @@ def test_check_all_good_with_probe(vertex: FakeGoogle) -> None:
 
 
 def test_check_keeps_the_notes_on_the_settings(vertex: FakeGoogle) -> None:
-    result = invoke("--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "m")
+    result = invoke(
+        "--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "gpt-4o"
+    )
     assert result.exit_code == 0, result.stderr
-    assert "note: no location given: using 'global'" in result.stderr
+    assert "note: gpt-4o" in result.stderr
     assert "token: " in result.stderr  # said with the full picture, after the token
+
+
+def test_check_says_the_global_default_once(vertex: FakeGoogle) -> None:
+    result = invoke(
+        "--project", PROJECT, "--api-endpoint", vertex.url, "check", "--model", "m", "--probe"
+    )
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if re.search(r"global\W+\(|'global'", line)]
+    assert said == ["vertex-openai-env: location: global (default for models)"]
+
+
+def test_check_with_no_target_shows_what_it_resolved(vertex: FakeGoogle) -> None:
+    result = cli(vertex, "check", "--probe")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert f"vertex-openai-env: project: {PROJECT} (from --project)" in lines
+    assert f"vertex-openai-env: location: {LOCATION} (from --location)" in lines
+    assert any(line.startswith("vertex-openai-env: credentials: service account") for line in lines)
+    assert any(line.startswith("vertex-openai-env: token: ") for line in lines)
+    assert lines[-2].startswith("vertex-openai-env: error: no target: pass --model")
+    assert lines[-1] == (
+        "  fix: vertex-openai-env check --model gemini-2.5-flash # or --endpoint ID: "
+        "vertex-openai-env endpoints --location REGION lists them"
+    )
+    assert vertex.chats == []  # nothing to probe
+
+
+def test_check_with_no_credentials_does_not_promise_a_metadata_server() -> None:
+    result = invoke("check", "--project", PROJECT, "--model", "m", "--probe")
+    assert result.exit_code == 1
+    assert "if it answers" not in result.stderr
+    assert "no metadata server answered" in result.stderr
 
 
 def test_check_gets_a_fresh_token(vertex: FakeGoogle) -> None:
@@ -305,3 +340,21 @@ def test_a_refused_user_token_names_the_login(gcloud_login: FakeGoogle) -> None:
     assert result.stderr.splitlines()[-1] == (
         "  fix: gcloud auth application-default login # then run again with --no-cache"
     )
+
+
+def test_tab_offers_the_endpoint_ids_endpoints_listed(vertex: FakeGoogle) -> None:
+    from tests.test_completion import complete
+
+    assert complete(["vertex-openai-env", "--endpoint", ""]) == []
+    assert cli(vertex, "endpoints").exit_code == 0
+    assert complete(["vertex-openai-env", "--endpoint", "100"]) == [str(1000 + n) for n in range(5)]
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_endpoints_takes_the_flags_of_an_export(where: str, vertex: FakeGoogle) -> None:
+    flags = ["--model", "gemini-2.5-flash", "--min-valid", "10m", "--no-model-var"]
+    args = [*flags, "endpoints"] if where == "before" else ["endpoints", *flags]
+    result = cli(vertex, *args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("ENDPOINT ID")
+    assert len(result.stdout.splitlines()) == 6  # every endpoint: --model narrows nothing

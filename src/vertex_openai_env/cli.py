@@ -10,11 +10,11 @@ from typing import Any
 
 import click
 
-from . import console
+from . import console, help_layout
 from .commands import options
-from .commands.help import SETTINGS, Context
 from .console import PROG
 from .errors import VertexEnvError
+from .help_layout import SETTINGS, Context
 
 # The commands: name, and where it lives in commands/. One line each; a command's module is
 # imported only when that command runs (or help lists it), so an export loads none of them.
@@ -26,6 +26,8 @@ COMMANDS = {
     "completion": "completion:completion",
     "serve": "serve:serve",
 }
+# Not listed in --help: the words people type for --help and --version.
+ALIASES = {"help": "about:help_", "version": "about:version"}
 
 
 class Cli(click.Group):
@@ -33,6 +35,11 @@ class Cli(click.Group):
     two lines on stderr."""
 
     context_class = Context
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands first, then the options by purpose."""
+        self.format_commands(ctx, formatter)
+        help_layout.format_options(self, ctx, formatter)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands with their whole summary, never cut short with an ellipsis."""
@@ -52,7 +59,7 @@ class Cli(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         """click's, with a "did you mean" for a command name that is nearly right."""
         name = args[0] if args else ""
-        if name and name not in COMMANDS and not name.startswith("-"):
+        if name and name not in COMMANDS and name not in ALIASES and not name.startswith("-"):
             import difflib
 
             close = difflib.get_close_matches(name, COMMANDS, n=1)
@@ -61,7 +68,7 @@ class Cli(click.Group):
         return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        where = COMMANDS.get(cmd_name)
+        where = COMMANDS.get(cmd_name) or ALIASES.get(cmd_name)
         if where is None:
             return None
         module, name = where.split(":")
@@ -113,7 +120,7 @@ class _Usage(VertexEnvError):
 @click.group(cls=Cli, invoke_without_command=True, context_settings=SETTINGS)
 @options.JOB
 @options.OUTPUT
-@click.version_option(package_name="vertex-openai-env", prog_name=PROG)
+@click.version_option(None, "-V", "--version", package_name="vertex-openai-env", prog_name=PROG)
 @click.pass_context
 def main(ctx: click.Context, /, **settings: Any) -> None:
     """Print OPENAI_API_KEY and OPENAI_BASE_URL for Google Vertex AI.

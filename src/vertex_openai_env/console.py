@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from .errors import FAILURE_EXIT, VertexEnvError
+from .errors import FAILURE_EXIT, SaidBefore, VertexEnvError, one_line
 
 PROG = "vertex-openai-env"
 INTERRUPTED = 130
@@ -46,13 +46,6 @@ def error(message: str, fix: str | None) -> None:
         sys.stderr.write(f"  fix: {one_line(fix)}\n")
 
 
-def one_line(text: str) -> str:
-    """Whitespace collapsed and control characters (C0, C1, DEL) escaped: text from a flag or
-    a server cannot reshape a terminal."""
-    flat = " ".join(text.split())
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in flat)
-
-
 @contextlib.contextmanager
 def waiting(step: Callable[[], str], after: float = 1.0) -> Iterator[None]:
     """Say "waiting for STEP..." if the block takes longer than `after` seconds, and only
@@ -76,7 +69,8 @@ def reported(work: Callable[[], object]) -> int:
     try:
         work()
     except VertexEnvError as exc:
-        error(exc.message, exc.fix)
+        if not isinstance(exc, SaidBefore):
+            error(exc.message, exc.fix)
         return exc.exit_code
     except KeyboardInterrupt:
         error("interrupted", None)

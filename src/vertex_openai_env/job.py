@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .durations import parse_duration, spoken
 from .errors import InputError
 from .output.variables import Names, model_var
-from .settings.place import Flags, Place, resolve
+from .settings.place import Flags, Place, resolve_place
 from .settings.sources import Sourced, Sources
 from .tokens import request
 from .tokens.types import TokenRequest
@@ -54,7 +54,7 @@ def build(
 ) -> Job:
     """The job that `options` (as the command line names them) and `environ` describe."""
     sources = Sources(environ)  # one reading of gcloud's files serves both resolvers
-    place = resolve(
+    place = resolve_place(
         Flags(
             project=options["project"],
             location=options["location"],
@@ -66,7 +66,7 @@ def build(
         sources,
         target_required,
     )
-    token, origins = request.resolve(
+    token, origins = request.resolve_token(
         request.TokenFlags(
             token_source=options["token_source"],
             impersonate=options["impersonate"],

@@ -16,7 +16,7 @@ PAGE_WIDTH = 80
 
 def main() -> None:
     """Run the command line."""
-    if sys.argv[1:] in (["--help"], ["-h"]) and _columns() >= PAGE_WIDTH:
+    if sys.argv[1:] in (["--help"], ["-h"], ["help"]) and _columns() >= PAGE_WIDTH:
         with open(HELP_PAGE, "rb") as page:
             sys.stdout.buffer.write(page.read())
         return

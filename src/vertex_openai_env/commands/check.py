@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 import click
 
 from .. import console, job
+from ..console import PROG
 from ..deadline import Deadline
-from ..errors import VertexEnvError
+from ..errors import InputError, VertexEnvError
+from ..help_layout import Command
 from ..pipeline import Exports, prepare
+from ..settings.urls import ANY_MODEL
 from . import options
 from .check_report import Report
-from .help import Command
 
 
 @click.command(cls=Command)
@@ -67,7 +69,8 @@ def run(settings: Mapping[str, Any], environ: Mapping[str, str], with_probe: boo
     report = Report()
     try:
         report.step = "settings"
-        the_job = job.build(settings, environ)
+        # With no target the rest is still worth resolving: what `check` is for.
+        the_job = job.build(settings, environ, target_required=False)
         report.place(the_job)
         report.step = "credentials"
         deadline = Deadline(the_job.timeout)  # one for the whole check
@@ -77,6 +80,14 @@ def run(settings: Mapping[str, Any], environ: Mapping[str, str], with_probe: boo
         if exports.destination.target.kind == "endpoint":
             report.step = "endpoint"
             _look_up(exports, report)
+        if exports.destination.target == ANY_MODEL:
+            report.step = "settings"
+            raise InputError(
+                "no target: pass --model gemini-2.5-flash (a model Google serves), or "
+                "--endpoint ID for a model you deployed; all else is resolved above",
+                fix=f"{PROG} check --model gemini-2.5-flash  # or --endpoint ID: "
+                f"{PROG} endpoints --location REGION lists them",
+            )
         if with_probe:
             report.step = "probe"
             _probe(exports, report)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import VertexEnvError
 from ..job import Job
 from ..pipeline import Exports
+from ..settings.place import NO_LOCATION
 from ..settings.sources import described
+from ..settings.urls import ANY_MODEL
 from ..tokens import credentials_file, metadata
-from ..tokens.types import CREDENTIAL_KINDS
+from ..tokens.types import CREDENTIAL_KINDS, DEFAULT_SOURCE
 
 if TYPE_CHECKING:
     from ..deadline import Deadline
@@ -47,7 +49,9 @@ class Report:
         if job.place.project is None:
             self.lines.append("project: none named yet (the credentials may have one)")
         self.lines += described(origins)
-        self.lines += [f"note: {note}" for note in job.place.notes]
+        if job.place.target == ANY_MODEL:
+            self.lines.append("target: none given yet (--model or --endpoint)")
+        self.lines += [f"note: {note}" for note in _notes(job.place.notes)]
 
     def credentials_before(
         self, job: Job, environ: Mapping[str, str], deadline: Deadline
@@ -55,7 +59,7 @@ class Report:
         """Which credentials the token will come from, read without asking anyone; the
         credentials file, if read, for the token to come from (a pipe gives it once only)."""
         file = None
-        if job.token.source != "google-auth":
+        if job.token.source != DEFAULT_SOURCE:  # another program reads the credentials
             said = f"{job.token.source} (its application-default login)"
         else:
             said, file = _credentials(environ, deadline)
@@ -70,7 +74,7 @@ class Report:
             *exports.describe(),
             f"token: {token_prefix(token.value)} (a prefix, not usable)",
         ]
-        notes = (*exports.job.place.notes, *exports.notes)
+        notes = (*_notes(exports.job.place.notes), *exports.notes)
         self.lines += [f"note: {note}" for note in notes]
         self.found = {
             **exports.details(),
@@ -99,7 +103,7 @@ def _credentials(
     located = credentials_file.locate(environ)
     if located is None:
         if metadata.plausible(environ):
-            return f"the metadata server ({metadata.host(environ)}), if it answers", None
+            return f"none in files: asking the metadata server ({metadata.host(environ)})", None
         return "none found (no $GOOGLE_APPLICATION_CREDENTIALS, no gcloud login)", None
     path, origin = located
     file = None
@@ -111,6 +115,12 @@ def _credentials(
     kind = CREDENTIAL_KINDS.get(str(info.get("type")), f"type {str(info.get('type'))[:40]}")
     account = info.get("client_email") or info.get("account")
     return f"{kind}{f' {account}' if account else ''} (from {origin} ({path}))", file
+
+
+def _notes(notes: Iterable[str]) -> list[str]:
+    """The notes worth a line: the `location: global (default for models)` line already
+    says what the note on a defaulted location says."""
+    return [note for note in notes if not note.startswith(NO_LOCATION)]
 
 
 def token_prefix(token: str) -> str:

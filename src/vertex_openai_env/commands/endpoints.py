@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import console, job
+from ..errors import one_line
+from ..help_layout import Command
 from ..settings.urls import check_regional
+from ..vertex import known_endpoints
 from . import options
 from .export import prepared
-from .help import Command
 
 if TYPE_CHECKING:
     from ..vertex.client import Endpoint
@@ -22,15 +24,7 @@ _TARGET_VARIABLES = ("VERTEX_OPENAI_ENV_MODEL", "VERTEX_OPENAI_ENV_ENDPOINT")
 
 
 @click.command(cls=Command)
-@options.group(
-    options.project,
-    options.location,
-    options.endpoint,
-    options.api_endpoint,
-    options.TOKEN,
-    options.no_cache,
-    options.verbose,
-)
+@options.JOB
 @click.option(
     "--format",
     "fmt",
@@ -47,7 +41,9 @@ def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
       vertex-openai-env endpoints --project my-proj --location us-central1
       vertex-openai-env endpoints --location us-central1 --endpoint 1234  # just that one
     """
-    settings = options.merged(ctx)  # --model is refused: endpoints takes none
+    # The options of a job are all taken, so that flags reused from an export work here;
+    # a model is no endpoint: --model is ignored.
+    settings = {**options.merged(ctx), "model": None}
     # Only --endpoint narrows the list: a target in the environment is for exports.
     environ = {k: v for k, v in os.environ.items() if k not in _TARGET_VARIABLES}
     the_job = job.build(settings, environ, target_required=False)
@@ -56,6 +52,9 @@ def endpoints(ctx: click.Context, /, fmt: str, **_: Any) -> None:
     exports = prepared(the_job)
     target = exports.destination.target
     found = exports.endpoints(target.id if target.kind == "endpoint" else None)
+    known_endpoints.remember(
+        os.environ, ((endpoint.id, endpoint.display_name) for endpoint in found)
+    )
     if fmt == "json":
         console.emit(json.dumps([endpoint.as_json() for endpoint in found], indent=2) + "\n")
     elif found:
@@ -72,7 +71,7 @@ def table(found: list[Endpoint]) -> str:
     """
     rows = [_COLUMNS] + [
         tuple(
-            console.one_line(cell)
+            one_line(cell)
             for cell in (
                 e.id,
                 e.display_name or "-",

@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from .. import job
+from ..help_layout import Command
 from ..live import runner
 from . import options
 from .export import prepared
-from .help import Command
 
 
 @click.command("exec", cls=Command, context_settings={"allow_interspersed_args": False})

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .. import console
 from ..deadline import Deadline
 from ..job import Job, Output, build, names, output
-from ..output.formats.base import Output as Rendering
+from ..output.formats.base import Rendering
 from ..output.variables import API_KEY, CUSTOM_HEADERS, custom_headers
 from ..pipeline import Exports, prepare
 from ..settings.sources import described
@@ -38,6 +38,18 @@ def run(options: Mapping[str, Any]) -> None:
     exports = prepared(job)
     fmt = out.format or detect_format(job.verbose)
     console.emit(render(fmt, exports.variables, exports.details(), out.step_outputs))
+    if sys.stdout.isatty():  # a person reading a live token, not a shell setting it
+        console.note(_HOW_TO_SET.get(fmt, _SHOWN).format(prog=console.PROG))
+
+
+# What to type instead, by format: only the shells' formats set anything.
+_HOW_TO_SET = {
+    "sh": 'these lines set nothing when shown: run eval "$({prog} ...)" to set them',
+    "fish": "these lines set nothing when shown: run {prog} ... | source to set them",
+    "powershell": "these lines set nothing when shown: run {prog} ... | Invoke-Expression",
+    "cmd": "these lines set nothing when shown: write them to a .bat file and call it",
+}
+_SHOWN = "this holds a live token: send it to a file or a program, or use --env-file PATH"
 
 
 def render(

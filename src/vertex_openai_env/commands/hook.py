@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from .. import console, job
-from ..live.hook import FORMAT_OF_SHELL, SHELLS, deadline_line, snippet
+from ..errors import SaidBefore, VertexEnvError
+from ..help_layout import Command
+from ..live.hook import FORMAT_OF_SHELL, SHELLS, deadline_line, digest, failure_line, snippet
 from . import options
 from .export import prepared, render
-from .help import Command
 
 
 @click.command(cls=Command)
@@ -22,20 +23,31 @@ from .help import Command
     is_flag=True,
     help="Print the variables and when to refresh next (what the snippet runs).",
 )
+@click.option("--said", default="", hidden=True, help="The failure the shell last showed.")
 @click.pass_context
-def hook(ctx: click.Context, /, shell: str, refresh: bool, **_: Any) -> None:
+def hook(ctx: click.Context, /, shell: str, refresh: bool, said: str, **_: Any) -> None:
     """Print a snippet for your shell's rc file that refreshes the variables before a
-    prompt once the token nears expiry (and starts no process while it is fresh).
+    prompt or a command once the token nears expiry (and starts no process while it is
+    fresh).
 
     \b
       eval "$(vertex-openai-env hook bash --model gemini-2.5-flash)"    # ~/.bashrc
       vertex-openai-env hook fish --model gemini-2.5-flash | source     # config.fish
     """
-    # The same job an export would run, checked now rather than at every prompt.
-    the_job = job.build(options.merged(ctx), os.environ)
     if not refresh:
+        # The same job an export would run, checked now rather than at every prompt.
+        job.build(options.merged(ctx), os.environ)
         console.emit(snippet(shell, options.given_args(ctx)))
         return
-    exports = prepared(the_job)
+    try:
+        # Built again: the environment may have changed since the rc file ran.
+        exports = prepared(job.build(options.merged(ctx), os.environ))
+    except VertexEnvError as exc:
+        # A shell with no credentials would otherwise repeat this at a prompt every minute.
+        words = f"{exc.message}\n{exc.fix}"
+        console.emit(failure_line(shell, words))
+        if digest(words) == said:
+            raise SaidBefore(exc.exit_code) from None
+        raise
     text = render(FORMAT_OF_SHELL[shell], exports.variables, exports.details())
     console.emit(text + deadline_line(shell, exports.seconds_until_stale()))

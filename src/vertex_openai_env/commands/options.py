@@ -1,7 +1,14 @@
 """Every shared option, declared once, in the groups the commands pick from.
 
 The root command declares them all, so that they may come before a command's name as well
-as after it; `merged` joins both, and refuses one that the command does not use.
+as after it. Every command refuses one given before its name that it does not take
+(`refuse_strays`, run by the Command class before any command); `merged` then joins both.
+
+Options that a variable or gcloud's configuration can also set (the place, the token)
+deliberately have no `default=`: None means "not given", and the resolvers in settings/
+and tokens/request.py fall back on the environment, gcloud, then their own default. A
+`default=` here would always win over the environment. Their `[default: ...]` is in the
+help text only.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from ..output.formats import NAMES as FORMATS
 from ..output.variables import MODELS
 from ..tokens.registry import DEFAULT as DEFAULT_SOURCE
 from ..tokens.registry import SOURCES
+from . import tab
 
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[F], F]
@@ -33,32 +41,29 @@ def group(*options: Decorator[Any]) -> Decorator[F]:
     return apply
 
 
+# No `default=` on the place's and the token's options, so that the environment can win:
+# see the module's docstring.
 project = click.option("--project", metavar="PROJECT_ID", help="Google Cloud project ID.")
-
-
-def _locations(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """TAB offers the locations this tool knows (any well-formed region is accepted)."""
-    from ..settings.regions import GLOBAL, KNOWN_REGIONS, MULTI_REGIONS
-
-    return [
-        name for name in (GLOBAL, *MULTI_REGIONS, *KNOWN_REGIONS) if name.startswith(incomplete)
-    ]
 
 
 location = click.option(
     "--location",
     metavar="LOCATION",
-    shell_complete=_locations,
+    shell_complete=tab.locations,
     help="global, us, eu or a region such as us-central1 (models default to global).",
 )
+
+
 model = click.option(
     "--model",
     metavar="MODEL_ID",
+    shell_complete=tab.models,
     help="A Google-managed or Model Garden model, such as gemini-2.5-flash.",
 )
 endpoint = click.option(
     "--endpoint",
     metavar="ENDPOINT_ID",
+    shell_complete=tab.endpoints,
     help="The ID of a Vertex endpoint serving a model you deployed.",
 )
 api_version = click.option(
@@ -193,6 +198,17 @@ alias = click.option(
     help="The gateway sends requests for model NAME to MODEL; repeatable: gpt-4o=gemini-2.5-flash.",
 )
 
+
+def names(*options: Decorator[Any]) -> tuple[str, ...]:
+    """The parameter names `options` declare, in the order --help shows them."""
+
+    def probe() -> None: ...
+
+    apply: Decorator[Any] = group(*options)
+    declared: Any = apply(probe)
+    return tuple(str(param.name) for param in reversed(declared.__click_params__))
+
+
 PLACE = group(project, location, model, endpoint, api_version, api_endpoint)
 TOKEN = group(token_source, impersonate, lifetime, quota_project, scopes, timeout)
 CACHE = group(min_valid, no_cache)
@@ -200,7 +216,14 @@ NAMES = group(model_var, no_model_var, openai_api_base, quota_header, no_tracing
 # Everything a job needs: what `exec`, `hook` and the export itself take.
 JOB = group(PLACE, TOKEN, CACHE, NAMES, dedicated, verbose)
 OUTPUT = group(fmt, env_file, watch, unset, github_output)
-OUTPUT_NAMES = ("fmt", "env_file", "watch", "unset", "github_output")
+OUTPUT_NAMES = names(OUTPUT)
+# --help shows a command's own options first, then the shared ones in these sections.
+SECTIONS = (
+    ("Where requests go", names(PLACE, dedicated)),
+    ("Token", names(TOKEN, CACHE)),
+    ("Variables", names(NAMES)),
+    ("Output", OUTPUT_NAMES),
+)
 
 
 def given(ctx: click.Context, name: str) -> bool:
@@ -209,17 +232,21 @@ def given(ctx: click.Context, name: str) -> bool:
     return source is not None and source is not ParameterSource.DEFAULT
 
 
-def merged(ctx: click.Context) -> dict[str, Any]:
-    """The options given before the command's name and after it; those after win.
-
-    One given before the name that the command does not take is a usage error.
-    """
+def refuse_strays(ctx: click.Context) -> None:
+    """A usage error for an option given before the command's name that the command does
+    not take: run for every command, whether it reads the options (`merged`) or not."""
     root = ctx.find_root()
-    if root is not ctx:
-        taken = {param.name for param in ctx.command.params}
-        for param in root.command.params:
-            if param.name and param.name not in taken and given(root, param.name):
-                raise click.UsageError(_not_for(param, ctx.info_name or ""), ctx)
+    if root is ctx:
+        return
+    taken = {param.name for param in ctx.command.params}
+    for param in root.command.params:
+        if param.name and param.name not in taken and given(root, param.name):
+            raise click.UsageError(_not_for(param, ctx.info_name or ""), ctx)
+
+
+def merged(ctx: click.Context) -> dict[str, Any]:
+    """The options given before the command's name and after it; those after win."""
+    root = ctx.find_root()
     options = dict(root.params)
     options.update({name: value for name, value in ctx.params.items() if given(ctx, name)})
     return options

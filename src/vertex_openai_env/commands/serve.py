@@ -15,11 +15,12 @@ import click
 
 from .. import console, job
 from ..deadline import Deadline
+from ..errors import VertexEnvError
 from ..gateway import models
 from ..gateway.address import LOOPBACK, READ_TIMEOUT
+from ..help_layout import Command
 from . import options
 from .export import detect_format, prepared, render, write_variables
-from .help import Command
 
 if TYPE_CHECKING:
     from ..gateway.server import Gateway, Settings
@@ -74,11 +75,11 @@ def serve(
     merged = options.merged(ctx)
     the_job = job.build(merged, os.environ)
     out = job.output(merged)
-    from ..gateway import address, require_aiohttp
+    from ..gateway import address
 
     listen = address.checked_bind(bind)
     aliases = models.aliases(alias)
-    require_aiohttp()
+    _require_aiohttp()
     from ..gateway import key, server
 
     local_key = key.from_file(key_file) if key_file else key.new_key()
@@ -96,10 +97,8 @@ def through_gateway(the_job: job.Job, command: list[str], alias: tuple[str, ...]
 
     Each request is said on stderr only with --verbose: the command may own the terminal.
     """
-    from ..gateway import require_aiohttp
-
     aliases = models.aliases(alias)
-    require_aiohttp()
+    _require_aiohttp()
     from ..gateway import child, key, server
 
     settings = server.Settings(
@@ -145,3 +144,16 @@ def _announcer(
         console.emit(render(fmt, variables, details))
 
     return announce
+
+
+def _require_aiohttp() -> None:
+    """VertexEnvError saying what to install where this tool is installed, unless aiohttp
+    can be imported."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        from ..installed import how_to_add
+
+        raise VertexEnvError(
+            "the gateway needs aiohttp, an optional extra", fix=how_to_add("aiohttp")
+        ) from None

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from ..deadline import Deadline
 from ..output.variables import QUOTA_HEADER
-from ..settings.place import Flags, resolve
+from ..settings.place import Flags, resolve_place
 from ..settings.sources import Sources, python_spelling
 from ..tokens import credentials_file, request
 from ..tokens.registry import fetch
@@ -53,7 +53,8 @@ def base_url(
         api_endpoint=api_endpoint,
     )
     environ = os.environ if environ is None else environ
-    place = resolve(flags, Sources(environ, python_spelling("base_url")), target_required=False)
+    sources = Sources(environ, python_spelling("base_url"))
+    place = resolve_place(flags, sources, target_required=False)
     return place.destination().base_url
 
 
@@ -81,7 +82,7 @@ class _Tokens:
             scopes=scopes,
         )
         sources = Sources(self._environ, python_spelling(type(self).__name__))
-        self._request, _ = request.resolve(flags, sources)
+        self._request, _ = request.resolve_token(flags, sources)
         self._min_valid = min_valid
         self._timeout = timeout
         self._minted: Minted | None = None

@@ -20,7 +20,7 @@ from .. import atomic
 from ..deadline import Deadline
 from ..errors import OutputError, reason
 from .dotenv_text import merge, values
-from .safe_paths import check_owner, resolve, uid
+from .safe_paths import check_owner, real_path, uid
 
 try:
     import fcntl
@@ -56,7 +56,7 @@ class _Seen(NamedTuple):
 
 
 def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: Deadline) -> int:
-    target = resolve(path)
+    target = real_path(path)
     folder = target.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")

@@ -24,7 +24,7 @@ def uid() -> int | None:
     return os.geteuid() if hasattr(os, "geteuid") else None
 
 
-def resolve(path: Path) -> Path:
+def real_path(path: Path) -> Path:
     """The file `path` names, its folders and links resolved under the rule above.
 
     The file itself may not exist yet; every folder on the way must.

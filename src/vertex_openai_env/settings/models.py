@@ -10,6 +10,17 @@ import re
 
 from ..errors import InputError, shown
 
+# What TAB offers after --model: Google's Gemini models as Vertex serves them. Any other
+# well-formed ID is accepted all the same.
+KNOWN_MODELS = (
+    "gemini-3-pro-preview",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash",
+    "gemini-2.5-flash-lite",
+    "gemini-2.0-flash-001",
+    "gemini-2.0-flash-lite-001",
+)
+
 _PART = r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}"
 _MODEL = rf"{_PART}(?:/{_PART})?"
 # How the console and the REST API name a publisher's model.

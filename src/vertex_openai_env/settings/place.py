@@ -109,7 +109,7 @@ def _origins(place: Place | Destination) -> dict[str, Sourced]:
     return {name: value for name, value in shown.items() if value is not None}
 
 
-def resolve(flags: Flags, sources: Sources, target_required: bool = True) -> Place:
+def resolve_place(flags: Flags, sources: Sources, target_required: bool = True) -> Place:
     """Resolve the place by precedence (flags, variables, gcloud), validating as it goes.
 
     Without `target_required`, a missing target means managed models in general.
@@ -140,7 +140,7 @@ def resolve(flags: Flags, sources: Sources, target_required: bool = True) -> Pla
     if location is None:
         location = _default_location(target, spell)
         notes.append(
-            "no location given: using 'global' "
+            f"{NO_LOCATION}: using 'global' "
             f"(choose one with {spell('location')} or GOOGLE_CLOUD_LOCATION)"
         )
     else:
@@ -166,6 +166,10 @@ def resolve(flags: Flags, sources: Sources, target_required: bool = True) -> Pla
     return Place(
         project, location, target, target_source, api_version, api_root, tuple(notes), spell
     )
+
+
+# How the note on a defaulted location starts: `check` shows the default on its own line.
+NO_LOCATION = "no location given"
 
 
 def _resolve_target(flags: Flags, sources: Sources, required: bool) -> tuple[urls.Target, str, str]:

@@ -25,6 +25,7 @@ from .refresh_errors import garbled, refused, unreachable
 from .transport import BoundedRequest
 from .types import (
     CREDENTIAL_KINDS,
+    DEFAULT_LIFETIME,
     LOGIN,
     CredentialInfo,
     Minted,
@@ -186,5 +187,5 @@ def _from_metadata(http: BoundedRequest, environ: Mapping[str, str]) -> Found:
 def _expiry(expiry: datetime | None, started: datetime) -> datetime:
     if expiry is None:
         # No lifetime given: assume the documented default, counted from before the request.
-        return started + timedelta(hours=1)
+        return started + timedelta(seconds=DEFAULT_LIFETIME)
     return expiry.replace(tzinfo=timezone.utc) if expiry.tzinfo is None else expiry

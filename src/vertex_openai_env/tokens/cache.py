@@ -22,9 +22,8 @@ from .. import private_file
 from ..deadline import Deadline
 from ..durations import spoken
 from ..errors import TokenSourceError, VertexEnvError
-from . import credentials_file, metadata
 from .credentials_file import CredentialsFile
-from .registry import fetch
+from .registry import SOURCES, fetch
 from .types import MAX_LIFETIME, CredentialInfo, Minted, Token, TokenRequest, checked_token
 
 FOLDER_NAME = "vertex-openai-env"
@@ -49,6 +48,20 @@ def default_folder(environ: Mapping[str, str]) -> str:
     if os.name == "nt" and environ.get("LOCALAPPDATA"):
         return os.path.join(environ["LOCALAPPDATA"], FOLDER_NAME, "Cache")
     return os.path.join(home, ".cache", FOLDER_NAME)
+
+
+def private_folder(environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """The tool's private folder, made if missing: (path, "") or (None, why not)."""
+    folder = default_folder(environ)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        return None, f"cannot create {folder}: {exc.strerror}"
+    problem = private_file.unsafe(info)
+    if problem:
+        return None, f"{folder} {problem}"
+    return folder, ""
 
 
 class TokenCache:
@@ -117,7 +130,7 @@ class TokenCache:
         if folder is None:
             return None, file
         try:
-            identity, file = _credential_identity(self.environ, self.deadline, file)
+            identity, file = SOURCES[request.source].identity(self.environ, self.deadline, file)
         except VertexEnvError:
             return None, None  # the token source will say what is wrong, as it fetches
         if identity is None:
@@ -132,36 +145,10 @@ class TokenCache:
 
     @cached_property
     def _folder(self) -> str | None:
-        folder = default_folder(self.environ)
-        try:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            info = os.lstat(folder)
-        except OSError as exc:
-            self.notes.append(f"token cache not used: cannot create {folder}: {exc.strerror}")
-            return None
-        problem = private_file.unsafe(info)
-        if problem:
-            self.notes.append(f"token cache not used: {folder} {problem}")
-            return None
+        folder, problem = private_folder(self.environ)
+        if folder is None:
+            self.notes.append(f"token cache not used: {problem}")
         return folder
-
-
-def _credential_identity(
-    environ: Mapping[str, str], deadline: Deadline, file: CredentialsFile | None
-) -> tuple[dict[str, str] | None, CredentialsFile | None]:
-    """What names the credentials, and the credentials file when there is one.
-
-    A file is named by a digest of what it holds (a new login is a new identity, and
-    `<(cat key.json)` the same one every time); the metadata server by its service account.
-    None: nothing to key by.
-    """
-    if file is None:
-        located = credentials_file.locate(environ)
-        if located is None:
-            account = metadata.account(environ, deadline)
-            return ({"metadata_server": account} if account else None), None
-        file = credentials_file.read(*located, deadline)
-    return {"file_sha256": hashlib.sha256(file.content).hexdigest()}, file
 
 
 def _parse(entry: Any) -> Minted:

@@ -32,7 +32,7 @@ class TokenFlags(NamedTuple):
     scopes: tuple[str, ...] = ()
 
 
-def resolve(flags: TokenFlags, sources: Sources) -> tuple[TokenRequest, dict[str, Sourced]]:
+def resolve_token(flags: TokenFlags, sources: Sources) -> tuple[TokenRequest, dict[str, Sourced]]:
     """The token request, and where each of its settings came from."""
     spell = sources.spell
     source = first(

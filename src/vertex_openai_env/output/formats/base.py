@@ -17,7 +17,7 @@ CONTROL = frozenset(chr(code) for code in (*range(0x20), 0x7F))
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
-class Output(NamedTuple):
+class Rendering(NamedTuple):
     """What a format is given: the variables, and what some formats need besides."""
 
     variables: Mapping[str, str]
@@ -30,11 +30,11 @@ class Output(NamedTuple):
 class Format(NamedTuple):
     """One `--format`: the text for stdout, and the line that unsets a variable, if it can."""
 
-    render: Callable[[Output], str]
+    render: Callable[[Rendering], str]
     unset: Callable[[str], str] | None = None
 
 
-def checked(
+def refusing(
     fmt: str, assign: Callable[[str, str], str], forbidden: frozenset[str] = NUL
 ) -> Callable[[str, str], str]:
     """`assign`, refusing values that hold a character the format cannot carry."""
@@ -47,9 +47,9 @@ def checked(
 
 
 def lines(line: Callable[[str, str], str], unset: Callable[[str], str] | None = None) -> Format:
-    """A format of one (checked) line per variable."""
+    """A format of one (refusing) line per variable."""
 
-    def render(output: Output) -> str:
+    def render(output: Rendering) -> str:
         return "".join(line(variable, value) + "\n" for variable, value in output.variables.items())
 
     return Format(render, unset)

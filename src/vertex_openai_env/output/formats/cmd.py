@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import CONTROL, checked, lines
+from .base import CONTROL, lines, refusing
 
 # cmd has no quoting: %, ! and " keep their meaning inside set "...".
 FORBIDDEN = CONTROL | frozenset('"%!')
 
 FORMAT = lines(
-    checked("cmd", lambda name, value: f'set "{name}={value}"', FORBIDDEN),
+    refusing("cmd", lambda name, value: f'set "{name}={value}"', FORBIDDEN),
     lambda name: f'set "{name}="',
 )

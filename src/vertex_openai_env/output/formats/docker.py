@@ -3,7 +3,7 @@ literally, quotes included."""
 
 from __future__ import annotations
 
-from .base import checked, lines
+from .base import lines, refusing
 
 FORBIDDEN = frozenset("\0\n\r")
-FORMAT = lines(checked("docker", lambda name, value: f"{name}={value}", FORBIDDEN))
+FORMAT = lines(refusing("docker", lambda name, value: f"{name}={value}", FORBIDDEN))

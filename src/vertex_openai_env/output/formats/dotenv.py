@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .base import CONTROL, checked, lines
+from .base import CONTROL, lines, refusing
 
 FORBIDDEN_QUOTED = CONTROL | frozenset("'\\$")
 _BARE = re.compile(r"[A-Za-z0-9_./:@+,=~%-]*")
@@ -21,5 +21,5 @@ def _assign(name: str, value: str) -> str:
     return f"{name}={value}" if _BARE.fullmatch(value) else f"{name}='{value}'"
 
 
-line = checked("dotenv", _assign, FORBIDDEN_QUOTED)
+line = refusing("dotenv", _assign, FORBIDDEN_QUOTED)
 FORMAT = lines(line)

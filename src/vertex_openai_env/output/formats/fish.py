@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import checked, lines
+from .base import lines, refusing
 
 
 def quote(value: str) -> str:
@@ -11,6 +11,6 @@ def quote(value: str) -> str:
 
 
 FORMAT = lines(
-    checked("fish", lambda name, value: f"set -gx {name} {quote(value)}"),
+    refusing("fish", lambda name, value: f"set -gx {name} {quote(value)}"),
     lambda name: f"set -e {name}",
 )

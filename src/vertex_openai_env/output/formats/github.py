@@ -14,10 +14,10 @@ from collections.abc import Mapping
 
 from ...console import emit
 from ...errors import InputError, OutputError, reason
-from .base import Format, Output, refuse
+from .base import Format, Rendering, refuse
 
 
-def _render(output: Output) -> str:
+def _render(output: Rendering) -> str:
     """Mask, then append; return nothing more to print (the masks are already out)."""
     secrets = [value for name, value in output.variables.items() if name in output.secrets]
     writes = {_path(output.environ, "GITHUB_ENV"): _blocks(output.variables)}

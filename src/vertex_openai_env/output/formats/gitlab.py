@@ -4,7 +4,7 @@ both ends of a value and expand $VARIABLES."""
 from __future__ import annotations
 
 from ...errors import InputError
-from .base import CONTROL, checked, lines
+from .base import CONTROL, lines, refusing
 
 FORBIDDEN = CONTROL | frozenset("$")
 
@@ -17,4 +17,4 @@ def _assign(name: str, value: str) -> str:
     return f"{name}={value}"
 
 
-FORMAT = lines(checked("gitlab", _assign, FORBIDDEN))
+FORMAT = lines(refusing("gitlab", _assign, FORBIDDEN))

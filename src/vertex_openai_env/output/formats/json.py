@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from .base import Format, Output
+from .base import Format, Rendering
 
 
-def _render(output: Output) -> str:
+def _render(output: Rendering) -> str:
     return json.dumps({"env": dict(output.variables), **output.details}, indent=2) + "\n"
 
 

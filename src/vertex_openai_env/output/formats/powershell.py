@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import checked, lines
+from .base import lines, refusing
 
 # PowerShell closes a single-quoted string on any of these, not only on the ASCII quote.
 QUOTES = "'\u2018\u2019\u201a\u201b"
@@ -16,6 +16,6 @@ def quote(value: str) -> str:
 # Piped line by line into Invoke-Expression: a value must stay on one line.
 FORBIDDEN = frozenset("\0\n\r")
 FORMAT = lines(
-    checked("powershell", lambda name, value: f"$Env:{name} = {quote(value)}", FORBIDDEN),
+    refusing("powershell", lambda name, value: f"$Env:{name} = {quote(value)}", FORBIDDEN),
     lambda name: f"Remove-Item Env:{name} -ErrorAction SilentlyContinue",
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import checked, lines
+from .base import lines, refusing
 
 
 def quote(value: str) -> str:
@@ -11,5 +11,5 @@ def quote(value: str) -> str:
 
 
 FORMAT = lines(
-    checked("sh", lambda name, value: f"export {name}={quote(value)}"), lambda n: f"unset {n}"
+    refusing("sh", lambda name, value: f"export {name}={quote(value)}"), lambda n: f"unset {n}"
 )

@@ -1,5 +1,6 @@
-"""How the commands explain themselves: help whose lines never break a word at a hyphen,
-`-h` everywhere, and fish completion descriptions kept whole."""
+"""How every command lays out its help (this is no command itself): lines that never break a
+word at a hyphen, options grouped by purpose, `-h` everywhere, and fish completion
+descriptions kept whole."""
 
 from __future__ import annotations
 
@@ -47,10 +48,49 @@ class Context(click.Context):
     formatter_class = Formatter
 
 
+# Last on every page, whatever the command: how the tool talks about itself.
+_LAST = ("verbose", "version")
+
+
+def format_options(
+    command: click.Command, ctx: click.Context, formatter: click.HelpFormatter
+) -> None:
+    """The options by purpose: the command's own first, then the shared ones in the
+    sections of `options.SECTIONS`, then -v, --version and --help."""
+    from .commands.options import SECTIONS
+
+    records = {
+        param.name: record
+        for param in command.get_params(ctx)
+        for record in [param.get_help_record(ctx)]
+        if record is not None and param.name is not None
+    }
+    help_name = command.get_help_option(ctx)
+    last = (*_LAST, help_name.name if help_name is not None else "")
+    shared = {name for _, names in SECTIONS for name in names}
+    own = [name for name in records if name not in shared and name not in last]
+    sections = [(f"Options of {ctx.info_name}", own), *SECTIONS, ("Other options", last)]
+    for title, names in sections:
+        rows = [records[name] for name in names if name in records]
+        if rows:
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
 class Command(click.Command):
-    """Every command's class: our help layout."""
+    """Every command's class: our help layout, and the same rule for options given before
+    the command's name."""
 
     context_class = Context
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        format_options(self, ctx, formatter)
+
+    def invoke(self, ctx: click.Context) -> object:
+        from .commands.options import refuse_strays
+
+        refuse_strays(ctx)
+        return super().invoke(ctx)
 
 
 class _Fish(FishComplete):
