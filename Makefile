@@ -8,13 +8,37 @@ AIDER_VENV := .venv-aider
 OPENAI2_VENV := .venv-openai2
 NODE_MODULES := tests/clients/node/node_modules
 
-.PHONY: test test-clients clients lint demo bench generated completions clean
+DEMO_STAMP := $(VENV)/.demo-installed
+# pip reads dependency groups (pyproject.toml's [dependency-groups]) from 25.1 on.
+PIP := $(BIN)/pip --disable-pip-version-check
 
-$(STAMP): pyproject.toml
-	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
+.PHONY: help test test-clients clients lint demo docs dist bench generated completions clean
+
+# Plain `make` lists the targets.
+help:
+	@echo "make demo          the whole flow against a local stand-in for Google: no account needed"
+	@echo "make test          ruff, mypy --strict and the test suite, with coverage"
+	@echo "make test-clients  every documented client recipe, run by the real client"
+	@echo "make docs          build the documentation site (mkdocs build --strict) into site/"
+	@echo "make dist          build the wheel and sdist into dist/ and check them with twine"
+	@echo "make bench         timings against gcloud, a naive script and a reference proxy"
+	@echo "make generated     rewrite the files generated from the command line's definitions"
+	@echo "make clean         remove the venvs and caches"
+
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
+	$(PIP) install --quiet --upgrade 'pip>=25.1'
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
+	$(PIP) install --progress-bar on -e . --group dev
 	touch $(STAMP)
+
+# Only what the demo runs: the tool and the OpenAI SDK.
+$(DEMO_STAMP): pyproject.toml $(VENV)/bin/python
+	@echo "Installing the tool and the OpenAI SDK into $(VENV) (first run only)"
+	$(PIP) install --quiet -e . --group demo
+	touch $(DEMO_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -58,8 +82,20 @@ clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed $(OPENAI2_VENV)/.installed $(
 test-clients: clients
 	$(BIN)/pytest -m clients -n 2
 
-demo: $(STAMP)
-	$(BIN)/python -m tests.demo
+demo: $(DEMO_STAMP)
+	@$(BIN)/python -m tests.demo
+
+docs: $(VENV)/bin/python
+	$(PIP) install --quiet --group docs
+	$(BIN)/mkdocs build --strict --site-dir site
+
+# The files an index would get, checked as it checks them; in their own folder, so an old
+# build cannot be checked instead.
+dist: $(VENV)/bin/python
+	$(PIP) install --quiet --group release
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
 
 # Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
 # gcloud); then the gateway against going direct and a reference proxy (needs wrk); then
@@ -76,4 +112,4 @@ generated: $(STAMP)
 completions: generated
 
 clean:
-	rm -rf $(VENV) $(AIDER_VENV) $(OPENAI2_VENV) $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) $(AIDER_VENV) site dist $(OPENAI2_VENV) $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
