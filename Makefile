@@ -26,8 +26,9 @@ help:
 	@echo "make clean         remove the venvs and caches"
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade 'pip>=25.1'
+	@echo "Creating $(VENV) with $(PYTHON)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --quiet --upgrade 'pip>=25.1'
 
 $(STAMP): pyproject.toml $(VENV)/bin/python
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
@@ -37,8 +38,8 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 # Only what the demo runs: the tool and the OpenAI SDK.
 $(DEMO_STAMP): pyproject.toml $(VENV)/bin/python
 	@echo "Installing the tool and the OpenAI SDK into $(VENV) (first run only)"
-	$(PIP) install --quiet -e . --group demo
-	touch $(DEMO_STAMP)
+	@$(PIP) install --quiet -e . --group demo
+	@touch $(DEMO_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -33,4 +33,25 @@ def test_stopping_the_stand_in_deletes_its_key(tmp_path: Path, stop: signal.Sign
         if child.poll() is None:
             child.kill()
             child.wait()
-    assert not key.parent.exists()
+    assert not key.parent.exists(), sorted(str(p) for p in key.parent.rglob("*"))
+
+
+def test_stopping_the_demo_deletes_the_stand_ins_key(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.demo"], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert child.stdout is not None
+    try:
+        lines = iter(child.stdout.readline, "")
+        said = next(line for line in lines if "GOOGLE_APPLICATION_CREDENTIALS=" in line)
+        key = Path(said.split("=", 1)[1].strip())
+        assert key.is_file()
+        child.send_signal(signal.SIGTERM)  # while it runs its steps, a second or two more
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert "Demo complete" not in child.stdout.read()
+    assert not key.parent.exists(), sorted(str(p) for p in key.parent.rglob("*"))
