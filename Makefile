@@ -88,7 +88,7 @@ demo: $(DEMO_STAMP)
 
 docs: $(VENV)/bin/python
 	$(PIP) install --quiet --group docs
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The files an index would get, checked as it checks them; in their own folder, so an old
 # build cannot be checked instead.
