@@ -9,7 +9,9 @@ OPENAI2_VENV := .venv-openai2
 NODE_MODULES := tests/clients/node/node_modules
 
 DEMO_STAMP := $(VENV)/.demo-installed
-# pip reads dependency groups (pyproject.toml's [dependency-groups]) from 25.1 on.
+# pip reads dependency groups (pyproject.toml's [dependency-groups]) from 25.1 on: a venv
+# gets that pip first, an older venv too (its stamp is missing).
+PIP_STAMP := $(VENV)/.pip-groups
 PIP := $(BIN)/pip --disable-pip-version-check
 
 .PHONY: help test test-clients clients lint demo docs dist bench generated completions clean
@@ -25,18 +27,18 @@ help:
 	@echo "make generated     rewrite the files generated from the command line's definitions"
 	@echo "make clean         remove the venvs and caches"
 
-$(VENV)/bin/python:
-	@echo "Creating $(VENV) with $(PYTHON)"
-	@$(PYTHON) -m venv $(VENV)
+$(PIP_STAMP):
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@$(PIP) install --quiet --upgrade 'pip>=25.1'
+	@touch $@
 
-$(STAMP): pyproject.toml $(VENV)/bin/python
+$(STAMP): pyproject.toml $(PIP_STAMP)
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
 	$(PIP) install --progress-bar on -e . --group dev
 	touch $(STAMP)
 
 # Only what the demo runs: the tool and the OpenAI SDK.
-$(DEMO_STAMP): pyproject.toml $(VENV)/bin/python
+$(DEMO_STAMP): pyproject.toml $(PIP_STAMP)
 	@echo "Installing the tool and the OpenAI SDK into $(VENV) (first run only)"
 	@$(PIP) install --quiet -e . --group demo
 	@touch $(DEMO_STAMP)
@@ -86,13 +88,13 @@ test-clients: clients
 demo: $(DEMO_STAMP)
 	@$(BIN)/python -m tests.demo
 
-docs: $(VENV)/bin/python
+docs: $(PIP_STAMP)
 	$(PIP) install --quiet --group docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The files an index would get, checked as it checks them; in their own folder, so an old
 # build cannot be checked instead.
-dist: $(VENV)/bin/python
+dist: $(PIP_STAMP)
 	$(PIP) install --quiet --group release
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist
@@ -113,4 +115,4 @@ generated: $(STAMP)
 completions: generated
 
 clean:
-	rm -rf $(VENV) $(AIDER_VENV) site dist $(OPENAI2_VENV) $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) $(AIDER_VENV) $(OPENAI2_VENV) .venv-lowest* .venv-3.* site dist $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
