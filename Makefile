@@ -99,6 +99,7 @@ dist: $(PIP_STAMP)
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist
 	$(BIN)/twine check --strict dist/*
+	$(BIN)/python .ci/dist_contents.py dist
 
 # Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
 # gcloud); then the gateway against going direct and a reference proxy (needs wrk); then
