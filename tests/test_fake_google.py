@@ -26,6 +26,9 @@ def test_stopping_the_stand_in_deletes_its_key(tmp_path: Path, stop: signal.Sign
         said = list(itertools.takewhile(lambda line: not line.startswith("Ctrl-C"), lines))
         (key,) = [Path(line.split("=", 1)[1].strip()) for line in said if "CREDENTIALS=" in line]
         assert key.is_file()
+        # The command it suggests runs as typed, from the clone, venv activated or not.
+        (probe,) = [line.split()[0] for line in said if "check --probe" in line]
+        assert os.access(ROOT / probe, os.X_OK), probe
         assert key.is_relative_to(tmp_path)
         child.send_signal(stop)
         assert child.wait(30) == 0
