@@ -8,13 +8,40 @@ AIDER_VENV := .venv-aider
 OPENAI2_VENV := .venv-openai2
 NODE_MODULES := tests/clients/node/node_modules
 
-.PHONY: test test-clients clients lint demo bench generated completions clean
+DEMO_STAMP := $(VENV)/.demo-installed
+# pip reads dependency groups (pyproject.toml's [dependency-groups]) from 25.1 on: a venv
+# gets that pip first, an older venv too (its stamp is missing).
+PIP_STAMP := $(VENV)/.pip-groups
+PIP := $(BIN)/pip --disable-pip-version-check
 
-$(STAMP): pyproject.toml
+.PHONY: help test test-clients clients lint demo docs dist bench generated completions clean
+
+# Plain `make` lists the targets.
+help:
+	@echo "make demo          the whole flow against a local stand-in for Google: no account needed"
+	@echo "make test          ruff, mypy --strict and the test suite, with coverage"
+	@echo "make test-clients  every documented client recipe, run by the real client"
+	@echo "make docs          build the documentation site (mkdocs build --strict) into site/"
+	@echo "make dist          build the wheel and sdist into dist/ and check them with twine"
+	@echo "make bench         timings against gcloud, a naive script and a reference proxy"
+	@echo "make generated     rewrite the files generated from the command line's definitions"
+	@echo "make clean         remove the venvs and caches"
+
+$(PIP_STAMP):
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@$(PIP) install --quiet --upgrade 'pip>=25.1'
+	@touch $@
+
+$(STAMP): pyproject.toml $(PIP_STAMP)
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
+	$(PIP) install --progress-bar on -e . --group dev
 	touch $(STAMP)
+
+# Only what the demo runs: the tool and the OpenAI SDK.
+$(DEMO_STAMP): pyproject.toml $(PIP_STAMP)
+	@echo "Installing the tool and the OpenAI SDK into $(VENV) (first run only)"
+	@$(PIP) install --quiet -e . --group demo
+	@touch $(DEMO_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -58,8 +85,21 @@ clients: $(CLIENTS_STAMP) $(AIDER_VENV)/.installed $(OPENAI2_VENV)/.installed $(
 test-clients: clients
 	$(BIN)/pytest -m clients -n 2
 
-demo: $(STAMP)
-	$(BIN)/python -m tests.demo
+demo: $(DEMO_STAMP)
+	@$(BIN)/python -m tests.demo
+
+docs: $(PIP_STAMP)
+	$(PIP) install --quiet --group docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The files an index would get, checked as it checks them; in their own folder, so an old
+# build cannot be checked instead.
+dist: $(PIP_STAMP)
+	$(PIP) install --quiet --group release
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python .ci/dist_contents.py dist
 
 # Timings as ratios against gcloud, a naive google-auth script and `python -c pass` (needs
 # gcloud); then the gateway against going direct and a reference proxy (needs wrk); then
@@ -76,4 +116,4 @@ generated: $(STAMP)
 completions: generated
 
 clean:
-	rm -rf $(VENV) $(AIDER_VENV) $(OPENAI2_VENV) $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
+	rm -rf $(VENV) $(AIDER_VENV) $(OPENAI2_VENV) .venv-lowest* .venv-3.* site dist $(NODE_MODULES) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

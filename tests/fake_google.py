@@ -9,7 +9,9 @@ role is a module of `tests/fake/`; this one puts them together and names what te
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -72,7 +74,9 @@ def main() -> None:
         print(f"A stand-in for Google listens on {google.url}. In another shell:\n")
         print(f"  export GOOGLE_APPLICATION_CREDENTIALS={key}")
         print(f"  export VERTEX_OPENAI_ENV_API_ENDPOINT={google.url}")
-        print("  vertex-openai-env --location us-central1 --model gemini-2.5-flash check --probe")
+        tool = Path(sys.executable).parent / "vertex-openai-env"  # the venv's: maybe not on PATH
+        command = os.path.relpath(tool) if tool.is_relative_to(Path.cwd()) else str(tool)
+        print(f"  {command} --location us-central1 --model gemini-2.5-flash check --probe")
         print("\nCtrl-C stops it (and deletes the key).", flush=True)
         threading.Event().wait()
 

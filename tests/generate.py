@@ -39,7 +39,7 @@ COMPLETION_FILES = {
 }
 
 
-README = Path(__file__).parent.parent / "README.md"
+OPTIONS_PAGE = Path(__file__).parent.parent / "docs" / "options.md"
 _TABLES = re.compile(r"(<!-- options: generated.*?-->\n).*?(<!-- options: end -->)", re.DOTALL)
 
 
@@ -59,7 +59,7 @@ def _records(command: click.Command, ctx: click.Context) -> list[tuple[str, str]
 
 
 def option_tables() -> str:
-    """The README's tables of options and commands, as the click definitions say."""
+    """The options page's tables of options and commands, as the click definitions say."""
     # Contexts made as click makes them (with the commands' own settings, -h among them):
     # a command remembers the help option of the first context it sees.
     ctx = main.make_context(
@@ -84,11 +84,11 @@ def option_tables() -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme() -> str:
-    """README.md with its generated tables brought up to date."""
-    text = README.read_text(encoding="utf-8")
+def options_page() -> str:
+    """docs/options.md with its generated tables brought up to date."""
+    text = OPTIONS_PAGE.read_text(encoding="utf-8")
     if not _TABLES.search(text):
-        raise SystemExit("README.md has lost its <!-- options: generated ... --> markers")
+        raise SystemExit(f"{OPTIONS_PAGE} has lost its <!-- options: generated ... --> markers")
     return _TABLES.sub(lambda match: match[1] + option_tables() + match[2], text)
 
 
@@ -135,7 +135,11 @@ def root_options() -> str:
 
 
 def generated() -> dict[Path, str]:
-    files = {Path(HELP_PAGE): help_page(), README: readme(), ROOT_OPTIONS: root_options()}
+    files = {
+        Path(HELP_PAGE): help_page(),
+        OPTIONS_PAGE: options_page(),
+        ROOT_OPTIONS: root_options(),
+    }
     for shell, name in COMPLETION_FILES.items():
         files[COMPLETIONS / name] = script(main, shell)
     return files

@@ -113,7 +113,10 @@ class Gateway:
                     "(choose another --port, or leave it out for a free one)"
                 ) from None
             # asyncio's text holds the address as a tuple: the system's words are enough.
-            said = os.strerror(exc.errno).lower() if exc.errno else reason(exc)
+            # From Python 3.13 an address that is not the machine's is skipped, and the
+            # error that follows has no errno: "could not bind on any address out of [...]".
+            code = exc.errno or (errno.EADDRNOTAVAIL if "could not bind" in str(exc) else 0)
+            said = os.strerror(code).lower() if code else reason(exc)
             raise VertexEnvError(
                 f"cannot listen on {where}: {said}",
                 fix="--bind an address of this machine (ip -brief address lists them)",
