@@ -14,11 +14,13 @@ pytestmark = [pytest.mark.clients, pytest.mark.responses]
 @pytest.mark.parametrize(
     ("name", "node"),
     [
+        ("openai-responses", False),  # client.responses.create
         ("pydantic-ai-responses", False),  # Agent("openai-responses:…")
         ("agents-sdk-responses", False),  # the Agents SDK's default model
         ("agents-js-responses", True),
         ("ai-sdk-responses", True),  # the AI SDK's openai(model)
         ("langchain-js-responses", True),  # useResponsesApi: true
+        ("langchain-responses", False),  # use_responses_api=True
     ],
 )
 def test_a_responses_client_reaches_vertex_through_the_gateway(
