@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 
 from ..durations import spoken
 from . import completions, refusals, relay
+from .connections import Connections
 from .key import KeyCheck
 from .models import LIST, Models
 from .responses import Responses
@@ -43,6 +44,7 @@ class Tally:
 
 def application(
     key_check: KeyCheck,
+    connections: Callable[[], Connections | None],
     upstream: Upstream,
     models: Models,
     responses: Responses,
@@ -58,11 +60,16 @@ def application(
         started = time.monotonic()
         status = CLIENT_LEFT
         mark_broke_off(False)  # a connection kept alive serves its requests in one task
+        guard = connections()
+        if guard is not None:
+            guard.begun(request.protocol)
         try:
             response = await handler(request)
             status = response.status
             return response
         finally:
+            if guard is not None:
+                guard.ended(request.protocol)
             cut = broke_off()
             tally.count(status, cut)
             if log is not None:
@@ -91,7 +98,11 @@ def application(
             return refusals.bad_path() if path.startswith("/v1/") else refusals.not_found(path)
         return await relay.forward(upstream, models, request, tail)
 
+    async def anonymous(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.popall("Server", None)  # no versions for a prober to read
+
     app = web.Application(middlewares=[logged, keyed])
+    app.on_response_prepare.append(anonymous)
     app.router.add_get(LIST, listed, allow_head=False)
     app.router.add_get(LIST + "/{id:.+}", listed, allow_head=False)
     responses.add_routes(app.router)

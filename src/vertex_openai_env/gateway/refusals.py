@@ -66,3 +66,8 @@ def timed_out(seconds: float) -> web.Response:
 
 def no_token(problem: str) -> web.Response:
     return refusal(503, "google_token_unavailable", problem)
+
+
+def busy(message: str) -> web.Response:
+    """No connection to Vertex AI to be had now: come back in a second."""
+    return refusal(503, "gateway_busy", message, headers={"Retry-After": "1"})

@@ -22,13 +22,16 @@ from ..output.variables import variables
 from ..pipeline import Exports
 from .address import LOOPBACK, READ_TIMEOUT, client_host
 from .app import Tally, application
+from .connections import IDLE_TIMEOUT, Connections
 from .keeper import TokenKeeper
 from .key import KeyCheck
+from .limits import budget, raise_file_limit
 from .models import Models
 from .responses import Responses
 from .upstream import Upstream
 
 GRACE = 10.0  # seconds that requests in flight get to finish once told to stop
+BACKLOG = 1024  # connections the system holds before the gateway accepts them
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
@@ -41,6 +44,7 @@ class Settings(NamedTuple):
     read_timeout: float = READ_TIMEOUT
     log_requests: bool = True  # one line per request on stderr
     aliases: Mapping[str, str] = {}  # model names that tools hard-code: the model they mean
+    files: int | None = None  # open files to budget for; None: the raised soft limit
 
 
 class Gateway:
@@ -56,6 +60,7 @@ class Gateway:
         self.exports = exports
         self.settings = settings
         self.tally = Tally()
+        self.budget = budget(settings.files or raise_file_limit())
         job = exports.job
         self.keeper = TokenKeeper(job, environ, exports.minted, say)
         self._upstream = Upstream(
@@ -65,11 +70,14 @@ class Gateway:
             job.timeout,
             settings.read_timeout,
             say,
+            self.budget.upstream,
         )
         self.models = Models(exports.destination.target, settings.aliases)
         self.responses = Responses(self._upstream, self.models)
+        self.connections: Connections | None = None
         app = application(
             KeyCheck(settings.key),
+            lambda: self.connections,
             self._upstream,
             self.models,
             self.responses,
@@ -81,9 +89,11 @@ class Gateway:
             access_log=None,
             handler_cancellation=True,
             shutdown_timeout=GRACE,
+            keepalive_timeout=IDLE_TIMEOUT,
             auto_decompress=False,  # a compressed body goes on as it came, its header with it
         )
         self.port = settings.port
+        self._say = say
         _quiet_aiohttp(say)
 
     @property
@@ -101,7 +111,9 @@ class Gateway:
         await self._upstream.open()
         await self._runner.setup()
         bind, port = self.settings.bind, self.settings.port
-        site = web.TCPSite(self._runner, bind, port)
+        assert self._runner.server is not None
+        self.connections = Connections(self._runner.server, self.budget.clients, self._say)
+        site = _Site(self._runner, bind, port, self.connections)
         try:
             await site.start()
         except OSError as exc:
@@ -125,6 +137,8 @@ class Gateway:
     async def stop(self) -> None:
         """Stop listening, let requests in flight finish (up to GRACE seconds), close."""
         await self._runner.cleanup()
+        if self.connections is not None:
+            self.connections.stop()
         await self.keeper.stop()
         await self._upstream.close()
 
@@ -148,6 +162,21 @@ def stop_signals() -> asyncio.Event:
     for name in STOP_SIGNALS:
         loop.add_signal_handler(getattr(signal, name), stopped.set)
     return stopped
+
+
+class _Site(web.TCPSite):
+    """A TCP site whose connections go through `Connections` (the cap, the header deadline)."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, factory: Connections) -> None:
+        super().__init__(runner, host, port, backlog=BACKLOG)
+        self._factory = factory
+
+    async def start(self) -> None:
+        self._runner._reg_site(self)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._factory, self._host, self._port, backlog=BACKLOG, reuse_address=True
+        )
 
 
 def _settle_allocator() -> None:

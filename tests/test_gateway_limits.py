@@ -1,0 +1,194 @@
+"""The gateway against a hostile neighbour and a busy day: idle and half-open connections,
+the open-file budget, what reaches stderr, and how much it remembers."""
+
+from __future__ import annotations
+
+import errno
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+
+from tests.fake_google import FakeGoogle, json_reply
+from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
+from vertex_openai_env.gateway import connections, said, upstream
+from vertex_openai_env.gateway.limits import budget
+
+CHAT_BODY = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+
+
+@pytest.fixture
+def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
+    with in_process(google, *MODEL) as running:
+        yield running
+
+
+def connect(gateway: InProcess) -> socket.socket:
+    host, port = urlsplit(gateway.base_url).netloc.split(":")
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bool:
+    """Whether the gateway closes `sock` within `seconds`."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+# --- idle and half-open connections -------------------------------------------------------
+
+
+@pytest.mark.parametrize("sent", [b"", b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"])
+def test_a_connection_without_a_whole_request_head_is_closed_after_the_header_timeout(
+    google: FakeGoogle, service_account: Path, monkeypatch: pytest.MonkeyPatch, sent: bytes
+) -> None:
+    monkeypatch.setattr(connections, "HEADER_TIMEOUT", 0.5)
+    with in_process(google, *MODEL) as gateway:
+        sock = connect(gateway)
+        sock.sendall(sent)
+        assert closed_within(sock, 3)
+        sock.close()
+
+
+def test_a_kept_alive_connection_is_closed_after_a_minute_idle(gateway: InProcess) -> None:
+    assert gateway.gateway._runner._kwargs["keepalive_timeout"] == connections.IDLE_TIMEOUT == 60
+
+
+def test_at_the_cap_idle_connections_make_room_and_refusals_are_counted_not_logged_each(
+    google: FakeGoogle, service_account: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connections, "REPORT_EVERY", 0.5)
+    files = 64 + 20  # the reserve, then 15 client connections and 5 to Vertex AI
+    with in_process(google, *MODEL, files=files) as gateway:
+        assert gateway.gateway.budget == budget(files)
+        cap = gateway.gateway.budget.clients
+        idle = [connect(gateway) for _ in range(cap + 10)]
+        time.sleep(0.2)
+        status, _, _ = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+        assert status == 200  # an idle connection gave way to it
+        assert sum(closed_within(sock, 0.5) for sock in idle) >= 11
+        time.sleep(0.8)
+        lines = [line for line in gateway.said if line.startswith("connections:")]
+        assert lines == [
+            f"connections: 11 idle ones closed in the last 0.5s (at most {cap} are kept open, "
+            "below the open-file limit)"
+        ]
+        for sock in idle:
+            sock.close()
+
+
+def test_no_reply_names_the_server_software(gateway: InProcess) -> None:
+    empty: dict[str, str] = {}
+    for headers in (empty, None):
+        _, sent, _ = raw(gateway, "GET", "/v1/models", headers=headers)
+        assert "server" not in sent
+
+
+# --- the open-file budget -----------------------------------------------------------------
+
+
+def test_the_soft_file_limit_is_raised_to_the_hard_one_at_start() -> None:
+    code = (
+        "import resource\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+        "from vertex_openai_env.gateway.limits import raise_file_limit\n"
+        "print(raise_file_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0], hard)\n"
+    )
+    raised, soft, hard = subprocess.check_output([sys.executable, "-c", code], text=True).split()
+    assert raised == soft == hard != "256"
+
+
+def test_the_budget_keeps_clients_and_upstream_below_the_file_limit() -> None:
+    assert budget(1024) == (1024, 720, 240)
+    assert budget(1 << 20).upstream == 512
+    for files in (256, 1024, 20000):
+        shares = budget(files)
+        assert shares.clients + shares.upstream + 64 == files
+
+
+def test_requests_beyond_the_upstream_cap_wait_then_get_503_with_retry_after(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    files = 64 + 20  # 5 connections to Vertex AI
+    with in_process(google, *MODEL, "--timeout", "1", files=files) as gateway:
+        most = gateway.gateway.budget.upstream
+        google.fail_next(CHAT, *[google.hang()] * most)
+        with ThreadPoolExecutor(most + 1) as pool:
+            hung = [pool.submit(raw, gateway, "POST", "/v1/chat/completions", CHAT_BODY)]
+            hung += [pool.submit(raw, gateway, "POST", "/v1/chat/completions", CHAT_BODY)]
+            hung += [
+                pool.submit(raw, gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+                for _ in range(most - 2)
+            ]
+            time.sleep(0.5)
+            status, headers, body = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+            assert status == 503
+            assert headers["retry-after"] == "1"
+            message = json.loads(body)["error"]["message"]
+            assert message.startswith(f"the gateway is busy: {most} requests to Vertex AI")
+            assert "network" not in message
+            google._stop.set()  # the hung replies come now
+            for future in hung:
+                future.result()
+
+
+def test_running_out_of_files_is_not_called_a_network_problem() -> None:
+    cause = OSError(errno.EMFILE, "Too many open files")
+    key = aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None)
+    error = aiohttp.ClientConnectorError(key, cause)
+    assert upstream._out_of_files(error)
+    assert not upstream._out_of_files(aiohttp.ClientConnectorError(key, OSError(111, "refused")))
+
+
+# --- what reaches stderr, and what is remembered ------------------------------------------
+
+
+def test_a_400_quoting_the_prompt_is_explained_without_it(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    prompt = "my secret plan for world domination"
+    error = {"code": 400, "message": f"Invalid value at 'contents': {prompt}",
+             "status": "INVALID_ARGUMENT"}  # fmt: skip
+    google.fail_next(CHAT, lambda call: json_reply(400, [{"error": error}]))
+    status, _, body = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert status == 400
+    assert prompt in body.decode()  # the client gets Vertex's answer as it is
+    (line,) = [line for line in gateway.said if "HTTP 400" in line]
+    assert "INVALID_ARGUMENT" in line
+    assert prompt not in "\n".join(gateway.said)
+
+
+def test_distinct_failures_are_remembered_and_said_within_bounds() -> None:
+    lines: list[str] = []
+    now = [0.0]
+    once = said.Once(lines.append, clock=lambda: now[0])
+    for n in range(1000):
+        once(f"failure {n}")
+    assert len(lines) == said.PER_MINUTE
+    assert len(once) == said.PER_MINUTE
+    now[0] = 61
+    once("failure again")
+    assert lines[-1] == (
+        f"failure again ({1000 - said.PER_MINUTE} other failures were not explained: "
+        "too many kinds at once)"
+    )
+    for minute in range(2, 30):
+        now[0] = 61 * minute
+        for n in range(100):
+            once(f"failure {minute} {n}")
+    assert len(once) == said.REMEMBERED
+    once(f"failure {29} {99}")  # remembered: not said again
+    assert lines[-1] != "failure 29 99"
