@@ -171,6 +171,38 @@ def test_a_key_file_that_is_a_fifo_is_refused_without_waiting(
     assert result.stdout == ""
 
 
+def test_an_env_file_others_can_read_is_refused_like_a_key_file(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("KEEP=me\n")
+    path.chmod(0o644)  # the local key written there would be anyone's
+    result = subprocess.run(
+        ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
+        capture_output=True, text=True, env=cli_env(), timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{path} would receive the local key, but it is open to others (mode 0644)" in (
+        result.stderr
+    )
+    assert f"chmod 600 {path}" in result.stderr
+    assert path.read_text() == "KEEP=me\n"
+
+
+@pytest.mark.parametrize("text", ["abc", "x" * 31])
+def test_a_key_file_too_short_to_be_a_secret_is_refused(
+    google: FakeGoogle, service_account: Path, tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "gateway.key"
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+    result = serve_with_key_file(google, path)
+    assert result.returncode == 1
+    assert f"the key file {path} does not hold a key (32 or more" in result.stderr
+    assert result.stdout == ""
+
+
 def serve_with_key_file(google: FakeGoogle, path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
@@ -199,7 +231,7 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
 ) -> None:
     path = tmp_path / ".env"
     path.write_text("KEEP=me\nOPENAI_API_KEY=old\n")
-    path.chmod(0o644)
+    path.chmod(0o600)
     process = subprocess.Popen(
         ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
@@ -209,7 +241,7 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
     while "wrote " not in (line := process.stderr.readline()):
         assert line, "serve stopped before writing the file"
         said += line
-    assert f"{path} is readable by others (mode 0644)" in said  # the key, as the export's token
+    assert "readable by others" not in said
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0
