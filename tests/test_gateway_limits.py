@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from tests.fake_google import FakeGoogle, json_reply
+from tests.fake_google import FakeGoogle, json_reply, vertex_error
 from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
-from vertex_openai_env.gateway import connections, said, upstream
+from vertex_openai_env.gateway import bodies, connections, relay, said, upstream
 from vertex_openai_env.gateway.limits import budget
 
 CHAT_BODY = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -192,3 +192,85 @@ def test_distinct_failures_are_remembered_and_said_within_bounds() -> None:
     assert len(once) == said.REMEMBERED
     once(f"failure {29} {99}")  # remembered: not said again
     assert lines[-1] != "failure 29 99"
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+
+def send_head(gateway: InProcess, length: int | None) -> socket.socket:
+    """A chat request's head, its body still to come (chunked when `length` is None)."""
+    sock = connect(gateway)
+    size = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
+    sock.sendall(
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {gateway.key}"
+        f"\r\nContent-Type: application/json\r\n{size}\r\n\r\n".encode()
+    )
+    return sock
+
+
+def answer_of(sock: socket.socket) -> tuple[int, bytes]:
+    sock.settimeout(10)
+    received = b""
+    while b"\r\n\r\n" not in received or not received.rstrip().endswith(b"}"):
+        data = sock.recv(65536)
+        if not data:
+            break
+        received += data
+    head, _, body = received.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_read(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    sock = send_head(gateway, bodies.BODY_LIMIT + 1)
+    status, body = answer_of(sock)
+    assert status == 413
+    assert "the body is over 100 MiB" in json.loads(body)["error"]["message"]
+    assert not google.chats
+
+
+def test_a_chunked_body_over_the_limit_is_refused_even_when_it_streams(
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "BODY_LIMIT", 50_000)
+    monkeypatch.setattr(relay, "REPLAY_LIMIT", 1000)  # past it, the body streams to Vertex
+    sock = send_head(gateway, None)
+    chunk = b"x" * 10_000
+    for _ in range(6):
+        sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    sock.sendall(b"0\r\n\r\n")
+    status, _ = answer_of(sock)
+    assert status == 413
+    assert sum(len(call.body) for call in google.chats) <= 50_000
+
+
+def test_a_body_that_stalls_is_answered_408(
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bodies, "STALL", 0.5)
+    sock = send_head(gateway, 100)
+    started = time.monotonic()
+    for _ in range(3):
+        sock.sendall(b" ")  # one byte a while: held for ever before
+        time.sleep(0.3)
+    status, body = answer_of(sock)
+    assert status == 408
+    assert time.monotonic() - started < 3
+    assert "too slowly" in json.loads(body)["error"]["message"]
+    assert not google.chats
+
+
+def test_bodies_kept_for_a_replay_are_bounded_all_requests_together(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    gateway.gateway._upstream.kept.limit = len(CHAT_BODY) - 1  # no room for this one
+    google.fail_next(CHAT, vertex_error("unauthenticated"))
+    status, _, _ = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert status == 401  # not kept: it streamed on, and cannot be sent again
+    assert gateway.gateway._upstream.kept.size == 0
+    google.fail_next(CHAT, vertex_error("unauthenticated"))
+    gateway.gateway._upstream.kept.limit = len(CHAT_BODY)
+    status, _, _ = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert status == 200  # kept, and sent again with a new token
+    assert gateway.gateway._upstream.kept.size == 0  # released once sent

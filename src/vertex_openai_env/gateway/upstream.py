@@ -26,6 +26,7 @@ from ..settings.urls import Target
 from ..vertex.client import Reply
 from ..vertex.diagnose import Context, explain
 from . import refusals
+from .bodies import Kept
 from .keeper import TokenKeeper, Unavailable
 from .said import Once
 
@@ -93,6 +94,7 @@ class Upstream:
         self._say = Once(say)
         self._most = most  # connections to Vertex AI at once; more requests wait for one
         self._connector: aiohttp.TCPConnector | None = None
+        self.kept = Kept()  # request bodies kept for a replay after a 401
         self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
