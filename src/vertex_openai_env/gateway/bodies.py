@@ -46,11 +46,16 @@ class Paced:
     """A request body read chunk by chunk, refused as soon as it is too big or too slow."""
 
     def __init__(self, content: StreamReader, declared: int | None) -> None:
-        if declared is not None and declared > BODY_LIMIT:
-            raise too_big()
+        self._declared = declared
         self._content = content
         self._started = time.monotonic()
         self.size = 0
+        self.refused: BodyRefused | None = None  # why the body was refused, once it was
+
+    def check(self) -> None:
+        """BodyRefused when the body's declared length is over the limit."""
+        if self._declared is not None and self._declared > BODY_LIMIT:
+            raise self._refused(too_big())
 
     async def chunk(self) -> bytes:
         """The next chunk, b"" at the end; BodyRefused when over the limit or late."""
@@ -59,14 +64,19 @@ class Paced:
         try:
             data = await asyncio.wait_for(self._content.readany(), max(wait, 0.001))
         except asyncio.TimeoutError:
-            raise BodyRefused(
+            slow = BodyRefused(
                 f"the body came too slowly (less than {RATE >> 10} KiB/s, or nothing for "
                 f"{STALL:g}s)", code="request_timeout", status=408
-            ) from None  # fmt: skip
+            )  # fmt: skip
+            raise self._refused(slow) from None
         self.size += len(data)
         if self.size > BODY_LIMIT:
-            raise too_big()
+            raise self._refused(too_big())
         return data
+
+    def _refused(self, refused: BodyRefused) -> BodyRefused:
+        self.refused = refused
+        return refused
 
     async def up_to(self, limit: int) -> tuple[bytes, bool]:
         """The chunks up to the one that passes `limit`; and whether that was the whole body."""

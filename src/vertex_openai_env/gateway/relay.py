@@ -37,15 +37,17 @@ async def forward(
     """Send `request` on to `{base}/{tail}` and stream the answer back to its client."""
     kept = upstream.kept
     held = 0
+    paced = Paced(request.content, request.content_length if request.body_exists else 0)
     try:
-        body, held = await _body(request, kept)
+        paced.check()
+        body, held = await _body(request, paced, kept)
         model = None
         if isinstance(body, bytes):
             body, model = models.rewritten(body)
         headers = _forwarded(request.headers)
         answer = await upstream.send(request.method, tail, headers, body, model)
-    except Failed as failed:
-        return failed.reply
+    except Failed as failed:  # a body refused as it streamed may end the upload so
+        return paced.refused.reply() if paced.refused else failed.reply
     except BodyRefused as refused:
         return refused.reply()
     finally:
@@ -120,13 +122,12 @@ def _returned(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
     return CIMultiDict((name, value) for name, value in headers.items() if name.lower() not in _HOP)
 
 
-async def _body(request: web.Request, kept: Kept) -> tuple[Body, int]:
+async def _body(request: web.Request, paced: Paced, kept: Kept) -> tuple[Body, int]:
     """The body whole when it fits `REPLAY_LIMIT` and `kept` (so it can be sent again),
     else a stream; and the bytes counted in `kept`, to release once it is sent."""
     if not request.body_exists:
         return b"", 0
     declared = request.content_length
-    paced = Paced(request.content, declared)
     held = min(declared if declared is not None else REPLAY_LIMIT, REPLAY_LIMIT)
     if not kept.reserve(held):
         return paced.rest(b""), 0  # too many bodies kept already: this one streams on

@@ -48,7 +48,9 @@ async def json_body(request: web.Request) -> object:
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip", "deflate"):
         raise Unsendable(f"Content-Encoding {encoding[:20]} is not supported", status=415)
-    raw, whole = await Paced(request.content, request.content_length).up_to(REPLAY_LIMIT)
+    paced = Paced(request.content, request.content_length)
+    paced.check()
+    raw, whole = await paced.up_to(REPLAY_LIMIT)
     try:
         if encoding == "gzip":
             raw = gzip.decompress(raw)

@@ -91,6 +91,7 @@ class Upstream:
             total=None, connect=timeout, sock_connect=timeout, sock_read=read_timeout
         )
         self.read_timeout = read_timeout
+        self._token_wait = timeout
         self._say = Once(say)
         self._most = most  # connections to Vertex AI at once; more requests wait for one
         self._connector: aiohttp.TCPConnector | None = None
@@ -126,13 +127,19 @@ class Upstream:
         if self._keeper.quota_project:
             headers[QUOTA_HEADER] = self._keeper.quota_project
         started = time.monotonic()
+        deadline = started + self._token_wait  # for a token, when there is none to hand
         try:
-            token = await self._keeper.token()
+            token = await self._keeper.token(deadline)
             response = await self._request(method, url, headers, body, token)
             if response.status == 401 and isinstance(body, bytes):
-                response.release()
-                token = await self._keeper.renewed(token)
-                response = await self._request(method, url, headers, body, token)
+                try:
+                    renewed = await self._keeper.renewed(token, deadline)
+                except BaseException:
+                    response.release()
+                    raise
+                if renewed is not None:  # else the 401 goes back as Vertex sent it
+                    response.release()
+                    response = await self._request(method, url, headers, body, renewed)
         except Unavailable as exc:
             self.explain_once(str(exc), None)
             raise Failed(refusals.no_token(str(exc))) from None
