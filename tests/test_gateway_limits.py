@@ -3,11 +3,13 @@ the open-file budget, what reaches stderr, and how much it remembers."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,7 @@ import pytest
 
 from tests.fake_google import FakeGoogle, json_reply, vertex_error
 from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
-from vertex_openai_env.gateway import bodies, connections, relay, said, upstream
+from vertex_openai_env.gateway import bodies, connections, relay, said, server, upstream
 from vertex_openai_env.gateway.limits import budget
 
 CHAT_BODY = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -274,3 +276,60 @@ def test_bodies_kept_for_a_replay_are_bounded_all_requests_together(
     status, _, _ = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
     assert status == 200  # kept, and sent again with a new token
     assert gateway.gateway._upstream.kept.size == 0  # released once sent
+
+
+# --- methods, paths, shutdown -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "TRACE", "PROPFIND", "OPTIONS"])
+def test_methods_the_openai_api_does_not_use_are_answered_405(
+    gateway: InProcess, google: FakeGoogle, method: str
+) -> None:
+    status, headers, body = raw(gateway, method, "/v1/chat/completions", CHAT_BODY)
+    assert status == 405
+    assert headers["allow"] == "DELETE, GET, POST"
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert not [call for call in google.calls if call.path != "/token"]
+
+
+def test_the_bare_base_path_goes_nowhere(gateway: InProcess, google: FakeGoogle) -> None:
+    status, _, _ = raw(gateway, "DELETE", "/v1/")
+    assert status == 404
+    assert not [call for call in google.calls if call.path != "/token"]
+
+
+def test_an_absolute_form_request_is_told_to_send_the_path(gateway: InProcess) -> None:
+    sock = connect(gateway)
+    sock.sendall(
+        f"GET http://example.com/v1/chat/completions HTTP/1.1\r\nHost: example.com\r\n"
+        f"Authorization: Bearer {gateway.key}\r\nContent-Length: 0\r\n\r\n".encode()
+    )
+    status, body = answer_of(sock)
+    assert status == 400
+    assert "not a whole URL" in json.loads(body)["error"]["message"]
+
+
+def test_a_stream_cut_at_shutdown_is_said_so_and_the_grace_is_kept(
+    google: FakeGoogle, service_account: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "GRACE", 1.0)
+    google.stream_gap = 1.0  # a stream far longer than the grace
+    arrived = threading.Event()
+
+    def stream(gateway: InProcess) -> None:
+        with contextlib.suppress(Exception):
+            for _ in gateway.client(max_retries=0).chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+            ):
+                arrived.set()
+
+    with in_process(google, *MODEL) as gateway:
+        reader = threading.Thread(target=stream, args=(gateway,))
+        reader.start()
+        assert arrived.wait(10)
+        stopping = time.monotonic()
+    stopped = time.monotonic() - stopping
+    reader.join(10)
+    assert stopped < 1.0 + 0.5
+    (line,) = [line for line in gateway.said if line.startswith("POST")]
+    assert " cut at shutdown " in line

@@ -366,8 +366,10 @@ def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry
 
 def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
     child = textwrap.dedent("""
-        import signal, sys, time
-        signal.signal(signal.SIGTERM, lambda *_: (print("child got SIGTERM", flush=True), sys.exit(3)))
+        import os, signal, sys, time
+        # Unbuffered, and no exit through Python's: the signal may come while print("ready")
+        # still holds stdout's lock, and print would then be a reentrant call.
+        signal.signal(signal.SIGTERM, lambda *_: (os.write(1, b"child got SIGTERM\\n"), os._exit(3)))
         print("ready", flush=True)
         time.sleep(30)
     """)

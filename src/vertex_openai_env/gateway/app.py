@@ -22,6 +22,7 @@ from .responses import Responses
 from .upstream import Upstream, broke_off, mark_broke_off
 
 CLIENT_LEFT = 499  # as nginx logs it: the client closed the connection before the answer
+FORWARDED = frozenset(("GET", "POST", "DELETE"))  # the methods the OpenAI API uses
 
 
 class Tally:
@@ -31,6 +32,7 @@ class Tally:
         self.started = time.monotonic()
         self.requests = 0
         self.errors = 0  # answered 4xx or 5xx, by the gateway or by Vertex
+        self.stopping = False  # set when the gateway stops: requests cut are not the client's
 
     def count(self, status: int, broke_off: bool = False) -> None:
         self.requests += 1
@@ -75,6 +77,8 @@ def application(
             if log is not None:
                 ms = (time.monotonic() - started) * 1000
                 said = f"{status} broke off" if cut else str(status)
+                if status == CLIENT_LEFT and tally.stopping:
+                    said = "cut at shutdown"
                 log(f"{request.method} {request.path[:200]} {said} {ms:.0f}ms")
 
     @web.middleware
@@ -92,10 +96,17 @@ def application(
         return web.Response(body=found, content_type="application/json")
 
     async def forwarded(request: web.Request) -> web.StreamResponse:
-        tail = relay.tail_of(request.raw_path)
+        raw_path = request.raw_path
+        if not raw_path.startswith("/"):
+            return refusals.absolute_form()
+        tail = relay.tail_of(raw_path)
         if tail is None:
             path = request.path
             return refusals.bad_path() if path.startswith("/v1/") else refusals.not_found(path)
+        if not tail.partition("?")[0]:
+            return refusals.not_found(request.path)
+        if request.method not in FORWARDED:
+            return refusals.wrong_method(request.method, sorted(FORWARDED))
         return await relay.forward(upstream, models, request, tail)
 
     async def anonymous(request: web.Request, response: web.StreamResponse) -> None:

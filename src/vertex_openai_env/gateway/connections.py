@@ -39,6 +39,10 @@ class Connections:
     def __len__(self) -> int:
         return len(self._open)
 
+    def busy(self) -> int:
+        """Requests being handled."""
+        return sum(guarded.busy for guarded in self._open.values())
+
     def begun(self, protocol: object) -> None:
         """A request's head arrived on `protocol`'s connection: it is busy, not idle."""
         guarded = self._open.get(id(protocol))

@@ -31,6 +31,7 @@ from .responses import Responses
 from .upstream import Upstream
 
 GRACE = 10.0  # seconds that requests in flight get to finish once told to stop
+CANCELLED = 0.1  # seconds, after the grace, for requests still running to be cancelled
 BACKLOG = 1024  # connections the system holds before the gateway accepts them
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
@@ -88,7 +89,7 @@ class Gateway:
             app,
             access_log=None,
             handler_cancellation=True,
-            shutdown_timeout=GRACE,
+            shutdown_timeout=CANCELLED,
             keepalive_timeout=IDLE_TIMEOUT,
             auto_decompress=False,  # a compressed body goes on as it came, its header with it
         )
@@ -136,7 +137,16 @@ class Gateway:
 
     async def stop(self) -> None:
         """Stop listening, let requests in flight finish (up to GRACE seconds), close."""
-        await self._runner.cleanup()
+        self.tally.stopping = True
+        for site in self._runner.sites:
+            await site.stop()
+        if self._runner.server is not None and self.connections is not None:
+            self._runner.server.pre_shutdown()  # idle connections close, busy ones after
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + GRACE
+            while self.connections.busy() and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+        await self._runner.cleanup()  # what is still running now is cancelled
         if self.connections is not None:
             self.connections.stop()
         await self.keeper.stop()
