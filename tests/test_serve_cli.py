@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import signal
 import socket
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import NOBODY, cli_env, exported, invoke, require
+from tests.conftest import NOBODY, Attacker, cli_env, closed_port, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
@@ -105,10 +106,43 @@ def test_a_port_in_use_is_one_line_and_exit_1(google: FakeGoogle, service_accoun
         )  # fmt: skip
     assert result.returncode == 1
     assert result.stdout == ""
+    who = ""
+    if sys.platform == "linux":  # where the system says who holds a port
+        name = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
+        who = f" by pid {os.getpid()} ({name}), user {pwd.getpwuid(os.geteuid()).pw_name}"
     assert result.stderr == (
-        f"vertex-openai-env: error: cannot listen on 127.0.0.1:{port}: the port is in use "
+        f"vertex-openai-env: error: cannot listen on 127.0.0.1:{port}: the port is in use{who} "
         "(choose another --port, or leave it out for a free one)\n"
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="root, on Linux")
+def test_a_port_squatted_by_another_user_is_named_and_the_risk_said(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    port = closed_port()
+
+    def squat() -> str:
+        with socket.socket() as taken:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+            time.sleep(4)
+        return ""
+
+    with Attacker(squat, timeout=10):
+        time.sleep(0.5)
+        result = subprocess.run(
+            ["vertex-openai-env", "serve", *target(google), "--port", str(port)],
+            capture_output=True, text=True, env=cli_env(), timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    nobody = pwd.getpwuid(NOBODY).pw_name
+    assert re.search(
+        rf"the port is in use by pid \d+ \(\w+\), user {nobody}, another", result.stderr
+    )
+    assert "would send their key and prompts to them" in result.stderr
+    assert "leave --port out for a free port" in result.stderr
 
 
 def test_a_bind_beyond_loopback_is_warned_about(google: FakeGoogle, service_account: Path) -> None:

@@ -23,6 +23,7 @@ from ..pipeline import Exports
 from .address import LOOPBACK, READ_TIMEOUT, client_host
 from .app import Tally, application
 from .connections import IDLE_TIMEOUT, Connections
+from .holder import holder, someone_else
 from .keeper import TokenKeeper
 from .key import KeyCheck
 from .limits import budget, raise_file_limit
@@ -121,10 +122,7 @@ class Gateway:
             await self.stop()
             where = f"{client_host(bind)}:{port}" if port else f"{bind} (any free port)"
             if exc.errno == errno.EADDRINUSE:
-                raise VertexEnvError(
-                    f"cannot listen on {where}: the port is in use "
-                    "(choose another --port, or leave it out for a free one)"
-                ) from None
+                raise _in_use(where, port) from None
             # asyncio's text holds the address as a tuple: the system's words are enough.
             said = os.strerror(exc.errno).lower() if exc.errno else reason(exc)
             raise VertexEnvError(
@@ -172,6 +170,22 @@ def stop_signals() -> asyncio.Event:
     for name in STOP_SIGNALS:
         loop.add_signal_handler(getattr(signal, name), stopped.set)
     return stopped
+
+
+def _in_use(where: str, port: int) -> VertexEnvError:
+    """The port is taken: by whom, where the system says, and what that could mean."""
+    who = holder(port) if port else None
+    by = f" by {who}" if who else ""
+    if port and someone_else(port):
+        return VertexEnvError(
+            f"cannot listen on {where}: the port is in use{by}, another user: clients set "
+            "for this port would send their key and prompts to them",
+            fix="leave --port out for a free port, and give clients the --env-file it writes",
+        )
+    return VertexEnvError(
+        f"cannot listen on {where}: the port is in use{by} "
+        "(choose another --port, or leave it out for a free one)"
+    )
 
 
 class _Site(web.TCPSite):
