@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -333,3 +334,11 @@ def test_a_stream_cut_at_shutdown_is_said_so_and_the_grace_is_kept(
     assert stopped < 1.0 + 0.5
     (line,) = [line for line in gateway.said if line.startswith("POST")]
     assert " cut at shutdown " in line
+
+
+def test_a_flood_of_log_records_costs_a_line_not_a_line_each(gateway: InProcess) -> None:
+    logger = logging.getLogger("asyncio")
+    before = len(gateway.said)
+    for _ in range(1000):
+        logger.error("socket.accept() out of system resource", exc_info=OSError(24, "x"))
+    assert gateway.said[before:] == ["asyncio: error (OSError)"]

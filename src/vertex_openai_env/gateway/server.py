@@ -12,6 +12,7 @@ import errno
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -22,7 +23,7 @@ from ..output.variables import variables
 from ..pipeline import Exports
 from .address import LOOPBACK, READ_TIMEOUT, client_host
 from .app import Tally, application
-from .connections import IDLE_TIMEOUT, Connections
+from .connections import IDLE_TIMEOUT, REPORT_EVERY, Connections
 from .holder import holder, someone_else
 from .keeper import TokenKeeper
 from .key import KeyCheck
@@ -226,11 +227,23 @@ def _quiet_aiohttp(say: Callable[[str], None]) -> None:
 
 
 class _OneLine(logging.Handler):
+    """Each kind of record at most once per REPORT_EVERY seconds, with how many more came:
+    a flood (one per connection, say) costs a line, not a line each."""
+
     def __init__(self, say: Callable[[str], None]) -> None:
         super().__init__(logging.WARNING)
         self.say = say
+        self._last: dict[str, tuple[float, int]] = {}  # line: (when said, repeats since)
 
     def emit(self, record: logging.LogRecord) -> None:
         error = record.exc_info[0] if record.exc_info else None
         kind = f" ({error.__name__})" if error else ""
-        self.say(f"{record.name}: {record.levelname.lower()}{kind}")
+        line = f"{record.name}: {record.levelname.lower()}{kind}"
+        now = time.monotonic()
+        said, repeats = self._last.get(line, (-REPORT_EVERY, 0))
+        if now - said < REPORT_EVERY:
+            self._last[line] = (said, repeats + 1)
+            return
+        more = f" ({repeats} more in the last {REPORT_EVERY:g}s)" if repeats else ""
+        self._last[line] = (now, 0)
+        self.say(line + more)
