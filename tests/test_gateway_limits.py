@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import http.client
 import json
 import logging
 import socket
@@ -342,3 +343,23 @@ def test_a_flood_of_log_records_costs_a_line_not_a_line_each(gateway: InProcess)
     for _ in range(1000):
         logger.error("socket.accept() out of system resource", exc_info=OSError(24, "x"))
     assert gateway.said[before:] == ["asyncio: error (OSError)"]
+
+
+def test_at_the_cap_a_clients_kept_alive_connection_outlives_newer_idle_ones(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    with in_process(google, *MODEL, files=64 + 20) as gateway:
+        cap = gateway.gateway.budget.clients
+        client = http.client.HTTPConnection(urlsplit(gateway.base_url).netloc, timeout=10)
+        headers = {"authorization": f"Bearer {gateway.key}"}
+        client.request("POST", "/v1/chat/completions", CHAT_BODY, headers)
+        assert client.getresponse().read()  # kept alive, idle now, the oldest
+        idle = [connect(gateway) for _ in range(cap - 1)]
+        time.sleep(0.2)
+        assert raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)[0] == 200
+        client.request("POST", "/v1/chat/completions", CHAT_BODY, headers)
+        assert client.getresponse().status == 200  # a squatter's connection went instead
+        assert sum(closed_within(sock, 0.2) for sock in idle) == 1
+        for sock in idle:
+            sock.close()
+        client.close()

@@ -4,14 +4,15 @@ headers, and refusals said once per `REPORT_EVERY` seconds, not once each.
 `Connections` wraps aiohttp's protocol factory. A connection that has sent no whole request
 head within `HEADER_TIMEOUT` seconds of its opening is closed (aiohttp's own keep-alive
 timer, set to `IDLE_TIMEOUT`, closes one left idle between requests). At the cap, a new
-connection closes the oldest one that is idle (no request being handled); when none is
-idle, the new one is refused.
+connection closes the oldest idle one (no request being handled), one that never sent a
+request first (a squatter's, more likely than a client's); when none is idle, the new one
+is refused.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -48,6 +49,7 @@ class Connections:
         guarded = self._open.get(id(protocol))
         if guarded is not None:
             guarded.busy += 1
+            guarded.served += 1
             guarded.cancel_timer()
 
     def ended(self, protocol: object) -> None:
@@ -57,7 +59,7 @@ class Connections:
 
     def _admit(self, guarded: _Guarded) -> bool:
         if len(self._open) >= self.cap:
-            idle = next((g for g in self._open.values() if not g.busy), None)
+            idle = _oldest(self._open.values(), served=False) or _oldest(self._open.values())
             if idle is None:
                 self._note("refused")
                 return False
@@ -95,6 +97,11 @@ class Connections:
             self._say_counts()
 
 
+def _oldest(connections: Iterable[_Guarded], served: bool = True) -> _Guarded | None:
+    """The oldest idle connection (that never served a request, unless `served`)."""
+    return next((g for g in connections if not g.busy and (served or not g.served)), None)
+
+
 class _Guarded(asyncio.Protocol):
     """One client connection: aiohttp's handler, behind the cap and the header deadline."""
 
@@ -102,6 +109,7 @@ class _Guarded(asyncio.Protocol):
         self._connections = connections
         self.handler = handler
         self.busy = 0  # requests being handled
+        self.served = 0  # requests begun: a client's connection, not a squatter's
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._admitted = False
