@@ -150,7 +150,7 @@ class Upstream:
             raise Failed(refusals.timed_out(self.read_timeout)) from None
         except aiohttp.ClientError as exc:
             if _out_of_files(exc):
-                raise Failed(self._busy()) from None
+                raise Failed(self._busy(out_of_files=True)) from None
             said = reason(exc)
             self._diagnose(Reply(0, {}, time.monotonic() - started, said), str(url))
             raise Failed(refusals.unreachable(said)) from None
@@ -221,12 +221,15 @@ class Upstream:
         connector = self._connector
         return connector is not None and len(connector._acquired) >= self._most
 
-    def _busy(self) -> web.Response:
+    def _busy(self, out_of_files: bool = False) -> web.Response:
         """The answer when no connection to Vertex AI could be had: the gateway's own limit
         (or the system's), not the network."""
         message = (
-            f"the gateway is busy: {self._most} requests to Vertex AI are in flight, as many "
-            "as its open-file limit allows; try again in a moment"
+            "the gateway is busy: it has run out of open files (too many connections at "
+            "once); try again in a moment"
+            if out_of_files
+            else f"the gateway is busy: {self._most} requests to Vertex AI are in flight, as "
+            "many as its open-file limit allows; try again in a moment"
         )
         self.explain_once(message, "fewer requests at once, or a higher `ulimit -n`")
         return refusals.busy(message)
