@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from tests.bench_gateway import rss_mb, wait_listening
+from tests.bench_gateway import environment, rss_mb, wait_listening
 from tests.conftest import closed_port
 from tests.fake_google import Call, FakeGoogle, Reply, json_reply
 
@@ -253,13 +252,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 3,000 sockets here too
     results: list[tuple[str, str, str, bool]] = []
     with FakeGoogle() as google, tempfile.TemporaryDirectory() as folder:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": folder,
-            "XDG_RUNTIME_DIR": folder,
-            "GOOGLE_APPLICATION_CREDENTIALS": str(google.service_account_file(Path(folder))),
-            "GCE_METADATA_HOST": "127.0.0.1:9",
-        }
+        env = environment(google, folder)
         log = Path(folder) / "gateway.log"
         process, up_port = peer_upstream()
         try:

@@ -100,10 +100,7 @@ def test_a_port_in_use_is_one_line_and_exit_1(google: FakeGoogle, service_accoun
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            ["vertex-openai-env", "serve", *target(google), "--port", str(port)],
-            capture_output=True, text=True, env=cli_env(), timeout=60,
-        )  # fmt: skip
+        result = serve_once(google, "--port", str(port))
     assert result.returncode == 1
     assert result.stdout == ""
     who = ""
@@ -132,10 +129,7 @@ def test_a_port_squatted_by_another_user_is_named_and_the_risk_said(
 
     with Attacker(squat, timeout=10):
         time.sleep(0.5)
-        result = subprocess.run(
-            ["vertex-openai-env", "serve", *target(google), "--port", str(port)],
-            capture_output=True, text=True, env=cli_env(), timeout=60,
-        )  # fmt: skip
+        result = serve_once(google, "--port", str(port))
     assert result.returncode == 1
     nobody = pwd.getpwuid(NOBODY).pw_name
     assert re.search(
@@ -211,10 +205,7 @@ def test_an_env_file_others_can_read_is_refused_like_a_key_file(
     path = tmp_path / ".env"
     path.write_text("KEEP=me\n")
     path.chmod(0o644)  # the local key written there would be anyone's
-    result = subprocess.run(
-        ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
-        capture_output=True, text=True, env=cli_env(), timeout=30,
-    )  # fmt: skip
+    result = serve_once(google, "--env-file", str(path))
     assert result.returncode == 1
     assert result.stdout == ""
     assert f"{path} would receive the local key, but it is open to others (mode 0644)" in (
@@ -238,8 +229,13 @@ def test_a_key_file_too_short_to_be_a_secret_is_refused(
 
 
 def serve_with_key_file(google: FakeGoogle, path: Path) -> subprocess.CompletedProcess[str]:
+    return serve_once(google, "--key-file", str(path))
+
+
+def serve_once(google: FakeGoogle, *args: str) -> subprocess.CompletedProcess[str]:
+    """`serve ARGS`, for a start that is refused."""
     return subprocess.run(
-        ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
+        ["vertex-openai-env", "serve", *target(google), *args],
         capture_output=True, text=True, env=cli_env(), timeout=30,
     )  # fmt: skip
 

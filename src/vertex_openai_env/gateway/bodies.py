@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import StreamReader, web
 
@@ -80,21 +80,27 @@ class Paced:
 
     async def up_to(self, limit: int) -> tuple[bytes, bool]:
         """The chunks up to the one that passes `limit`; and whether that was the whole body."""
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            data = await self.chunk()
-            if not data:
-                return b"".join(chunks), True
-            chunks.append(data)
-            size += len(data)
-        return b"".join(chunks), False
+        return await read_up_to(self.chunk, limit)
 
     async def rest(self, head: bytes) -> AsyncIterator[bytes]:
         """`head`, then the rest of the body as it comes."""
         yield head
         while data := await self.chunk():
             yield data
+
+
+async def read_up_to(chunk: Callable[[], Awaitable[bytes]], limit: int) -> tuple[bytes, bool]:
+    """What `chunk()` gives (b"" at the end), up to the chunk that passes `limit`; and
+    whether that was all."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        data = await chunk()
+        if not data:
+            return b"".join(chunks), True
+        chunks.append(data)
+        size += len(data)
+    return b"".join(chunks), False
 
 
 class Kept:

@@ -78,11 +78,14 @@ class TokenKeeper:
             token = self._minted.token
             if token.seconds_left() > EXPIRY_MARGIN:
                 return token.value
-            if time.monotonic() - self._started >= RETRY_EVERY:
-                self._attempt(forced=False)
-            wait = min(deadline - time.monotonic(), RETRY_EVERY)
-            if wait <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 raise Unavailable(self._unavailable())
+            if now >= self._started + RETRY_EVERY and len(self._attempts) < ATTEMPTS_MOST:
+                self._attempt(forced=False)
+            wait = deadline - now  # all attempts in flight: until one ends
+            if len(self._attempts) < ATTEMPTS_MOST:  # or until the next may start
+                wait = min(wait, max(self._started + RETRY_EVERY - now, 0.01))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), wait)
 

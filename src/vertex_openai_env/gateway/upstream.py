@@ -26,7 +26,7 @@ from ..settings.urls import Target
 from ..vertex.client import Reply
 from ..vertex.diagnose import Context, explain
 from . import refusals
-from .bodies import Kept
+from .bodies import Kept, read_up_to
 from .keeper import TokenKeeper, Unavailable
 from .said import Once
 
@@ -157,7 +157,7 @@ class Upstream:
         if response.status < 400:
             return Answer(response, b"", False, started)
         try:
-            head, whole = await read_up_to(response.content, DIAGNOSIS_LIMIT)
+            head, whole = await read_up_to(response.content.readany, DIAGNOSIS_LIMIT)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             response.release()
             raise Failed(self.broken_off(exc)) from None
@@ -243,19 +243,6 @@ def mark_broke_off(broken: bool = True) -> None:
 def broke_off() -> bool:
     """Whether the answer to the request being handled broke off."""
     return _broke_off.get()
-
-
-async def read_up_to(content: aiohttp.StreamReader, limit: int) -> tuple[bytes, bool]:
-    """What `content` holds, up to the chunk that passes `limit`; and whether that was all."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= limit:
-        chunk = await content.readany()
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks), False
 
 
 def _out_of_files(exc: BaseException) -> bool:
