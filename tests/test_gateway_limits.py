@@ -201,12 +201,14 @@ def test_distinct_failures_are_remembered_and_said_within_bounds() -> None:
 # --- request bodies -----------------------------------------------------------------------
 
 
-def send_head(gateway: InProcess, length: int | None) -> socket.socket:
-    """A chat request's head, its body still to come (chunked when `length` is None)."""
+def send_head(
+    gateway: InProcess, length: int | None, path: str = "/v1/chat/completions"
+) -> socket.socket:
+    """A request's head, its body still to come (chunked when `length` is None)."""
     sock = connect(gateway)
     size = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
     sock.sendall(
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {gateway.key}"
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {gateway.key}"
         f"\r\nContent-Type: application/json\r\n{size}\r\n\r\n".encode()
     )
     return sock
@@ -249,11 +251,12 @@ def test_a_chunked_body_over_the_limit_is_refused_even_when_it_streams(
     assert sum(len(call.body) for call in google.chats) <= 50_000
 
 
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/responses", "/v1/completions"])
 def test_a_body_that_stalls_is_answered_408(
-    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     monkeypatch.setattr(bodies, "STALL", 0.5)
-    sock = send_head(gateway, 100)
+    sock = send_head(gateway, 100, path)
     started = time.monotonic()
     for _ in range(3):
         sock.sendall(b" ")  # one byte a while: held for ever before
