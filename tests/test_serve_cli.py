@@ -394,6 +394,22 @@ def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry
     assert result.stdout == "unset unset"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no open-file limit to raise")
+def test_the_command_gets_the_open_file_limit_the_tool_got(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", "sh", "-c", "ulimit -Sn"],
+        capture_output=True, text=True, env={**cli_env(), **variables(google)}, timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard)),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "256\n"  # the gateway's own is raised; a select() loop's is not
+
+
 def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
     child = textwrap.dedent("""
         import os, signal, sys, time

@@ -9,6 +9,8 @@ waits for a connection to Vertex AI, or is told to come back (503 and Retry-Afte
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import NamedTuple
 
 RESERVE = 64  # descriptors kept for everything but client and upstream connections
@@ -25,6 +27,9 @@ class Budget(NamedTuple):
     upstream: int  # connections to Vertex AI at once; more requests queue for one
 
 
+_inherited: list[int] = []  # the soft limit before it was raised: what children get
+
+
 def raise_file_limit() -> int:
     """Raise the soft limit on open files as far as the hard limit allows; the new soft
     limit (the old one when it cannot be raised, or on a system without limits)."""
@@ -33,6 +38,7 @@ def raise_file_limit() -> int:
     except ImportError:  # Windows: no such limit to raise
         return 8192
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _inherited[:] = [soft]
     target = UNLIMITED_TARGET if hard == resource.RLIM_INFINITY else hard
     for wanted in (target, min(target, MAC_MOST)):
         if soft != resource.RLIM_INFINITY and wanted <= soft:
@@ -51,3 +57,20 @@ def budget(files: int) -> Budget:
     usable = max(files - RESERVE, 16)
     upstream = max(min(usable // 4, UPSTREAM_MOST), 4)
     return Budget(files, usable - upstream, upstream)
+
+
+@contextlib.contextmanager
+def as_inherited() -> Iterator[None]:
+    """The soft limit as this process got it, for a child started meanwhile (as Go's
+    os/exec does): a program may use select(), which fails past descriptor 1,023."""
+    if not _inherited:
+        yield
+        return
+    import resource
+
+    raised, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_inherited[0], hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
