@@ -40,6 +40,8 @@ _NAMED = frozenset((401, 403, 404, 429))
 # Whether the answer to the request being handled broke off after it began (a 200 that
 # is not whole): set by the handler, read by the request log, in the request's own task.
 _broke_off: ContextVar[bool] = ContextVar("broke_off", default=False)
+# Whether the request being sent is waiting for a connection to Vertex AI (all in use).
+_queued: ContextVar[bool] = ContextVar("queued", default=False)
 Body = bytes | AsyncIterator[bytes]
 
 
@@ -94,14 +96,16 @@ class Upstream:
         self._token_wait = timeout
         self._say = Once(say)
         self._most = most  # connections to Vertex AI at once; more requests wait for one
-        self._connector: aiohttp.TCPConnector | None = None
         self.kept = Kept()  # request bodies kept for a replay after a 401
         self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
-        self._connector = aiohttp.TCPConnector(limit=self._most, enable_cleanup_closed=True)
+        queue = aiohttp.TraceConfig()  # says when a request waits for a free connection
+        queue.on_connection_queued_start.append(_queued_start)
+        queue.on_connection_queued_end.append(_queued_end)
         self._session = aiohttp.ClientSession(
-            connector=self._connector,
+            connector=aiohttp.TCPConnector(limit=self._most, enable_cleanup_closed=True),
+            trace_configs=[queue],
             timeout=self._timeout,
             auto_decompress=False,  # the body goes back as Vertex sent it, encoding and all
             skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
@@ -127,6 +131,7 @@ class Upstream:
         if self._keeper.quota_project:
             headers[QUOTA_HEADER] = self._keeper.quota_project
         started = time.monotonic()
+        _queued.set(False)
         deadline = started + self._token_wait  # for a token, when there is none to hand
         try:
             token = await self._keeper.token(deadline)
@@ -144,7 +149,7 @@ class Upstream:
             self.explain_once(str(exc), None)
             raise Failed(refusals.no_token(str(exc))) from None
         except asyncio.TimeoutError:
-            if self._full():
+            if _queued.get():
                 raise Failed(self._busy()) from None
             self._diagnose(Reply(0, {}, time.monotonic() - started, "timed out"), str(url))
             raise Failed(refusals.timed_out(self.read_timeout)) from None
@@ -216,11 +221,6 @@ class Upstream:
         """A diagnosis on stderr, once per kind: the first 403 says all the next ones would."""
         self._say(f"{message} (fix: {fix})" if fix else message)
 
-    def _full(self) -> bool:
-        """Whether every connection to Vertex AI the budget allows is in use."""
-        connector = self._connector
-        return connector is not None and len(connector._acquired) >= self._most
-
     def _busy(self, out_of_files: bool = False) -> web.Response:
         """The answer when no connection to Vertex AI could be had: the gateway's own limit
         (or the system's), not the network."""
@@ -233,6 +233,14 @@ class Upstream:
         )
         self.explain_once(message, "fewer requests at once, or a higher `ulimit -n`")
         return refusals.busy(message)
+
+
+async def _queued_start(*_: object) -> None:
+    _queued.set(True)
+
+
+async def _queued_end(*_: object) -> None:
+    _queued.set(False)
 
 
 def mark_broke_off(broken: bool = True) -> None:
