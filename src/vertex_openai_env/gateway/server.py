@@ -2,7 +2,8 @@
 
 `Gateway` is the server itself, usable on any event loop (the tests and the benchmark run
 it in a thread); `serve` runs one until SIGINT, SIGTERM or SIGHUP, then lets requests in
-flight finish for up to `GRACE` seconds.
+flight finish for up to `GRACE` seconds. At its creation the open-file limit is raised
+and shared out (`limits.py`); its connections go through `Connections`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 the explanation of a failure on stderr, once.
 
 `send` serves both the byte-for-byte relay (`relay.py`) and the translated routes, which
-build their own requests. Redirects are not followed; bodies are never logged.
+build their own requests. Redirects are not followed; bodies are never logged, nor the
+words Vertex quotes from them. Connections to Vertex AI are capped by the open-file
+budget: a request waits for one, and past `timeout` gets 503 "busy", not a network error.
 """
 
 from __future__ import annotations
