@@ -23,7 +23,7 @@ import pytest
 
 from tests.fake_google import FakeGoogle, json_reply, vertex_error
 from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
-from vertex_openai_env.gateway import bodies, connections, relay, said, server, upstream
+from vertex_openai_env.gateway import bodies, connections, holder, relay, said, server, upstream
 from vertex_openai_env.gateway.limits import budget
 
 CHAT_BODY = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
@@ -366,3 +366,29 @@ def test_at_the_cap_a_clients_kept_alive_connection_outlives_newer_idle_ones(
         for sock in idle:
             sock.close()
         client.close()
+
+
+# --- who holds a port ---------------------------------------------------------------------
+
+TCP_TABLE = (
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+    "timeout inode\n"
+    "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  4242 "
+    "       0 777 1 0000000000000000 100 0 0 10 0\n"
+    "   1: 0100007F:1F91 00000000:0000 01 00000000:00000000 00:00000000 00000000  4242 "
+    "       0 778 1 0000000000000000 100 0 0 10 0\n"
+)
+
+
+def test_who_holds_a_port_is_read_from_proc_and_unknown_without_it(tmp_path: Path) -> None:
+    assert holder.holder(8080, tmp_path) is None  # no /proc: nothing said
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "tcp").write_text(TCP_TABLE)
+    assert holder.holder(8080, tmp_path) == "uid 4242"  # the user, always; no process seen
+    assert holder.holder(8081, tmp_path) is None  # a connection, not a listener
+    fds = tmp_path / "31337" / "fd"
+    fds.mkdir(parents=True)
+    (fds / "5").symlink_to("socket:[777]")
+    (tmp_path / "31337" / "comm").write_text("squatter\n")
+    assert holder.holder(8080, tmp_path) == "pid 31337 (squatter), uid 4242"
+    assert holder.someone_else(8080, tmp_path)

@@ -21,12 +21,12 @@ def holder(port: int, proc: Path = Path("/proc")) -> str | None:
     user = _user(uid)
     pid = _pid_of(inode, proc)
     if pid is None:
-        return f"user {user}"
+        return user
     try:
         name = (proc / str(pid) / "comm").read_text().strip()[:40]
     except OSError:
         name = "?"
-    return f"pid {pid} ({name}), user {user}"
+    return f"pid {pid} ({name}), {user}"
 
 
 def someone_else(port: int, proc: Path = Path("/proc")) -> bool:
@@ -78,9 +78,10 @@ def _pid_of(inode: str, proc: Path) -> int | None:
 
 
 def _user(uid: int) -> str:
+    """`user NAME`, or `uid N` when the user has no name here."""
     try:
         import pwd
 
-        return pwd.getpwuid(uid).pw_name
+        return f"user {pwd.getpwuid(uid).pw_name}"
     except (ImportError, KeyError):
         return f"uid {uid}"
