@@ -12,7 +12,7 @@ is refused.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +30,9 @@ class Connections:
         self.cap = cap
         self._say = say
         self._open: dict[int, _Guarded] = {}  # by id of its aiohttp handler; oldest first
+        # The idle ones, oldest first: those that never sent a request, those that did.
+        self._unused: dict[int, _Guarded] = {}
+        self._idle: dict[int, _Guarded] = {}
         self.refused = 0  # in the current period
         self.evicted = 0
         self._report: asyncio.TimerHandle | None = None
@@ -49,17 +52,20 @@ class Connections:
         guarded = self._open.get(id(protocol))
         if guarded is not None:
             guarded.busy += 1
-            guarded.served += 1
             guarded.cancel_timer()
+            self._unused.pop(id(protocol), None)
+            self._idle.pop(id(protocol), None)
 
     def ended(self, protocol: object) -> None:
         guarded = self._open.get(id(protocol))
         if guarded is not None:
             guarded.busy -= 1
+            if not guarded.busy:
+                self._idle[id(protocol)] = guarded
 
     def _admit(self, guarded: _Guarded) -> bool:
         if len(self._open) >= self.cap:
-            idle = _oldest(self._open.values(), served=False) or _oldest(self._open.values())
+            idle = next(iter(self._unused.values()), None) or next(iter(self._idle.values()), None)
             if idle is None:
                 self._note("refused")
                 return False
@@ -67,10 +73,13 @@ class Connections:
             idle.close()
             self._note("evicted")
         self._open[id(guarded.handler)] = guarded
+        self._unused[id(guarded.handler)] = guarded
         return True
 
     def _left(self, guarded: _Guarded) -> None:
-        self._open.pop(id(guarded.handler), None)
+        key = id(guarded.handler)
+        for table in (self._open, self._unused, self._idle):
+            table.pop(key, None)
 
     def _note(self, what: str) -> None:
         setattr(self, what, getattr(self, what) + 1)
@@ -97,11 +106,6 @@ class Connections:
             self._say_counts()
 
 
-def _oldest(connections: Iterable[_Guarded], served: bool = True) -> _Guarded | None:
-    """The oldest idle connection (that never served a request, unless `served`)."""
-    return next((g for g in connections if not g.busy and (served or not g.served)), None)
-
-
 class _Guarded(asyncio.Protocol):
     """One client connection: aiohttp's handler, behind the cap and the header deadline."""
 
@@ -109,7 +113,6 @@ class _Guarded(asyncio.Protocol):
         self._connections = connections
         self.handler = handler
         self.busy = 0  # requests being handled
-        self.served = 0  # requests begun: a client's connection, not a squatter's
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._admitted = False
