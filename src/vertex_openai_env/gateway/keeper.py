@@ -3,9 +3,10 @@
 Requests take the current token without waiting. A refresh starts `--min-valid` before
 expiry; while it runs, or fails and is retried, requests keep the old token as long as it
 is valid. Once it has expired (a failed refresh, a laptop woken from suspend), requests
-wait for the next one, up to their deadline, and ask for an attempt at most every
-`RETRY_EVERY` seconds, so that the gateway recovers within about a second of the token
-endpoint's return; an attempt that hangs does not hold up the next.
+wait for the next one, and ask for an attempt at most every `RETRY_EVERY` seconds, so
+that the gateway recovers within about a second of the token endpoint's return. A request
+is answered 503 as soon as an attempt made while it waits fails, and at its deadline at
+the latest; an attempt that hangs does not hold up the next.
 
 A 401 from Vertex asks for a forced refresh (the next token, not the cache's): once per
 token, joined by every request the same token failed; a 401 for a token already replaced
@@ -50,6 +51,7 @@ class TokenKeeper:
         self._latest: asyncio.Task[Minted] | None = None  # the attempt started last
         self._started = -RETRY_EVERY  # time.monotonic() of the last attempt's start
         self._failure = ""  # why the last attempt failed; empty once one succeeds
+        self._failed = float("-inf")  # time.monotonic() when the latest failed attempt began
         self._changed = asyncio.Event()  # set when an attempt ends, replaced then
         self._forced: tuple[str, asyncio.Task[Minted]] | None = None  # (refused, renewal)
         self._forced_next = 0.0  # time.monotonic() before which no forced refresh starts
@@ -74,12 +76,13 @@ class TokenKeeper:
     async def token(self, deadline: float) -> str:
         """A valid token: the current one, or, once it has expired, the next one to come
         before `deadline` (a time.monotonic()); Unavailable when none comes."""
+        since = time.monotonic()
         while True:
             token = self._minted.token
             if token.seconds_left() > EXPIRY_MARGIN:
                 return token.value
             now = time.monotonic()
-            if now >= deadline:
+            if now >= deadline or self._failed >= since:  # no token in time, or a "no"
                 raise Unavailable(self._unavailable())
             if now >= self._started + RETRY_EVERY and len(self._attempts) < ATTEMPTS_MOST:
                 self._attempt(forced=False)
@@ -125,7 +128,7 @@ class TokenKeeper:
         if len(self._attempts) >= ATTEMPTS_MOST and self._latest is not None:
             return self._latest
         self._started = time.monotonic()
-        task = asyncio.create_task(self._fetch(forced))
+        task = asyncio.create_task(self._fetch(forced, self._started))
         self._attempts.add(task)
         self._latest = task
         return task
@@ -135,14 +138,14 @@ class TokenKeeper:
         task = self._latest if self._attempts and self._latest else self._attempt(forced)
         return await asyncio.shield(task)
 
-    async def _fetch(self, forced: bool) -> Minted:
+    async def _fetch(self, forced: bool, started: float) -> Minted:
         try:
             minted = await asyncio.to_thread(self._mint, forced)
         except VertexEnvError as exc:
-            self._failure = exc.message
+            self._failure, self._failed = exc.message, max(self._failed, started)
             raise
         except Exception as exc:
-            self._failure = reason(exc)
+            self._failure, self._failed = reason(exc), max(self._failed, started)
             raise VertexEnvError(self._failure) from exc
         finally:
             task = asyncio.current_task()
