@@ -108,6 +108,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_gateway
 	$(BIN)/python -m tests.bench_responses
+	$(BIN)/python -m tests.bench_stress
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)

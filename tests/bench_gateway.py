@@ -96,6 +96,17 @@ def gateway(
     return process, json.loads(text)["env"]
 
 
+def environment(google: FakeGoogle, folder: str) -> dict[str, str]:
+    """What `serve` runs with in a benchmark: the fake's service account, a home of its own."""
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": folder,
+        "XDG_RUNTIME_DIR": folder,
+        "GOOGLE_APPLICATION_CREDENTIALS": str(google.service_account_file(Path(folder))),
+        "GCE_METADATA_HOST": f"127.0.0.1:{closed_port()}",
+    }
+
+
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
@@ -173,13 +184,7 @@ def main() -> None:
     if len(cores) > 1:  # this process, the upstream and wrk on the others
         os.sched_setaffinity(0, cores - {PROXY_CORE})
     with FakeGoogle() as google, tempfile.TemporaryDirectory() as folder:
-        env = {
-            "PATH": os.environ["PATH"],
-            "HOME": folder,
-            "XDG_RUNTIME_DIR": folder,
-            "GOOGLE_APPLICATION_CREDENTIALS": str(google.service_account_file(Path(folder))),
-            "GCE_METADATA_HOST": f"127.0.0.1:{closed_port()}",
-        }
+        env = environment(google, folder)
         log = Path(folder) / "gateway.log"
         upstream, up_port = peer("upstream")
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import signal
 import socket
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import NOBODY, cli_env, exported, invoke, require
+from tests.conftest import NOBODY, Attacker, cli_env, closed_port, exported, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.gateways import MODEL, PLACE, serving
 from vertex_openai_env.gateway.key import new_key
@@ -99,16 +100,43 @@ def test_a_port_in_use_is_one_line_and_exit_1(google: FakeGoogle, service_accoun
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run(
-            ["vertex-openai-env", "serve", *target(google), "--port", str(port)],
-            capture_output=True, text=True, env=cli_env(), timeout=60,
-        )  # fmt: skip
+        result = serve_once(google, "--port", str(port))
     assert result.returncode == 1
     assert result.stdout == ""
+    who = ""
+    if sys.platform == "linux":  # where the system says who holds a port
+        name = Path(f"/proc/{os.getpid()}/comm").read_text().strip()
+        who = f" by pid {os.getpid()} ({name}), user {pwd.getpwuid(os.geteuid()).pw_name}"
     assert result.stderr == (
-        f"vertex-openai-env: error: cannot listen on 127.0.0.1:{port}: the port is in use "
+        f"vertex-openai-env: error: cannot listen on 127.0.0.1:{port}: the port is in use{who} "
         "(choose another --port, or leave it out for a free one)\n"
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="root, on Linux")
+def test_a_port_squatted_by_another_user_is_named_and_the_risk_said(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    port = closed_port()
+
+    def squat() -> str:
+        with socket.socket() as taken:
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+            time.sleep(4)
+        return ""
+
+    with Attacker(squat, timeout=10):
+        time.sleep(0.5)
+        result = serve_once(google, "--port", str(port))
+    assert result.returncode == 1
+    nobody = pwd.getpwuid(NOBODY).pw_name
+    assert re.search(
+        rf"the port is in use by pid \d+ \(\w+\), user {nobody}, another", result.stderr
+    )
+    assert "would send their key and prompts to them" in result.stderr
+    assert "leave --port out for a free port" in result.stderr
 
 
 def test_a_bind_beyond_loopback_is_warned_about(google: FakeGoogle, service_account: Path) -> None:
@@ -171,9 +199,43 @@ def test_a_key_file_that_is_a_fifo_is_refused_without_waiting(
     assert result.stdout == ""
 
 
+def test_an_env_file_others_can_read_is_refused_like_a_key_file(
+    google: FakeGoogle, service_account: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("KEEP=me\n")
+    path.chmod(0o644)  # the local key written there would be anyone's
+    result = serve_once(google, "--env-file", str(path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{path} would receive the local key, but it is open to others (mode 0644)" in (
+        result.stderr
+    )
+    assert f"chmod 600 {path}" in result.stderr
+    assert path.read_text() == "KEEP=me\n"
+
+
+@pytest.mark.parametrize("text", ["abc", "x" * 31])
+def test_a_key_file_too_short_to_be_a_secret_is_refused(
+    google: FakeGoogle, service_account: Path, tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "gateway.key"
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+    result = serve_with_key_file(google, path)
+    assert result.returncode == 1
+    assert f"the key file {path} does not hold a key (32 or more" in result.stderr
+    assert result.stdout == ""
+
+
 def serve_with_key_file(google: FakeGoogle, path: Path) -> subprocess.CompletedProcess[str]:
+    return serve_once(google, "--key-file", str(path))
+
+
+def serve_once(google: FakeGoogle, *args: str) -> subprocess.CompletedProcess[str]:
+    """`serve ARGS`, for a start that is refused."""
     return subprocess.run(
-        ["vertex-openai-env", "serve", *target(google), "--key-file", str(path)],
+        ["vertex-openai-env", "serve", *target(google), *args],
         capture_output=True, text=True, env=cli_env(), timeout=30,
     )  # fmt: skip
 
@@ -199,7 +261,7 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
 ) -> None:
     path = tmp_path / ".env"
     path.write_text("KEEP=me\nOPENAI_API_KEY=old\n")
-    path.chmod(0o644)
+    path.chmod(0o600)
     process = subprocess.Popen(
         ["vertex-openai-env", "serve", *target(google), "--env-file", str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(),
@@ -209,7 +271,7 @@ def test_env_file_gets_the_variables_and_stdout_stays_empty(
     while "wrote " not in (line := process.stderr.readline()):
         assert line, "serve stopped before writing the file"
         said += line
-    assert f"{path} is readable by others (mode 0644)" in said  # the key, as the export's token
+    assert "readable by others" not in said
     process.send_signal(signal.SIGTERM)
     out, _ = process.communicate(timeout=20)
     assert process.returncode == 0
@@ -350,10 +412,28 @@ def test_without_openai_api_base_the_child_gets_no_stale_one_and_no_stale_expiry
     assert result.stdout == "unset unset"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="no open-file limit to raise")
+def test_the_command_gets_the_open_file_limit_the_tool_got(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    result = subprocess.run(
+        ["vertex-openai-env", "exec", "--serve", "--", "sh", "-c", "ulimit -Sn"],
+        capture_output=True, text=True, env={**cli_env(), **variables(google)}, timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard)),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "256\n"  # the gateway's own is raised; a select() loop's is not
+
+
 def test_sigterm_to_the_tool_reaches_the_child(google: FakeGoogle, service_account: Path) -> None:
     child = textwrap.dedent("""
-        import signal, sys, time
-        signal.signal(signal.SIGTERM, lambda *_: (print("child got SIGTERM", flush=True), sys.exit(3)))
+        import os, signal, sys, time
+        # Unbuffered, and no exit through Python's: the signal may come while print("ready")
+        # still holds stdout's lock, and print would then be a reentrant call.
+        signal.signal(signal.SIGTERM, lambda *_: (os.write(1, b"child got SIGTERM\\n"), os._exit(3)))
         print("ready", flush=True)
         time.sleep(30)
     """)

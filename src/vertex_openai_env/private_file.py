@@ -28,6 +28,11 @@ def unsafe(info: os.stat_result) -> str | None:
     return str(problem) if problem else None
 
 
+def problem(info: os.stat_result) -> NotPrivate | None:
+    """Why a file cannot be trusted with a secret (its kind said in a word), or None."""
+    return _problem(info)
+
+
 def read(path: str | os.PathLike[str], limit: int) -> bytes:
     """At most `limit` bytes of the regular file at `path`, if it is private to us.
 

@@ -83,6 +83,8 @@ def serve(
     from ..gateway import key, server
 
     local_key = key.from_file(key_file) if key_file else key.new_key()
+    if out.env_file is not None:
+        key.check_receiver(out.env_file)  # before listening: a refusal costs nothing yet
     settings = server.Settings(local_key, listen, port, upstream_timeout, aliases=aliases)
     gateway = _gateway(the_job, settings)
     fmt = out.format or detect_format(the_job.verbose)  # dotenv with --env-file
@@ -137,6 +139,9 @@ def _announcer(
                 "reach it and holds the key uses your Google credentials"
             )
         if env_file is not None:
+            from ..gateway.key import check_receiver
+
+            check_receiver(env_file)  # again: it may have changed since the start
             write_variables(env_file, variables, Deadline(gateway.exports.job.timeout))
             console.say(f"wrote {', '.join(variables)} to {env_file}")
             return

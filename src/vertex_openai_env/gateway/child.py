@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from ..errors import CommandError, reason
 from ..live.runner import child_environment
 from ..output.variables import EXPIRES_AT
+from .limits import as_inherited
 from .server import Gateway
 
 # The terminal sends SIGINT and SIGQUIT to the command itself when both are in its
@@ -51,9 +52,10 @@ async def run_child(gateway: Gateway, command: list[str], environ: Mapping[str, 
     await gateway.start()
     try:
         try:
-            child = await asyncio.create_subprocess_exec(
-                *command, env=child_environ(environ, gateway)
-            )
+            with as_inherited():  # spawned at once: nothing else opens files meanwhile
+                child = await asyncio.create_subprocess_exec(
+                    *command, env=child_environ(environ, gateway)
+                )
         except FileNotFoundError:
             raise CommandError(f"command not found: {command[0]}", 127) from None
         except OSError as exc:

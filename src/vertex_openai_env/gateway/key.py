@@ -8,8 +8,10 @@ is read (it must be a regular file, ours, and closed to others), a missing one i
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import secrets
+import stat
 from pathlib import Path
 
 from .. import atomic, private_file
@@ -54,6 +56,19 @@ def from_file(path: Path) -> str:
             fix=f"rm {path}  # a new key is made at the next start",
         )
     return text
+
+
+def check_receiver(path: Path) -> None:
+    """Refuse a file that is to receive the key (`--env-file`) unless it is as private as a
+    key file must be: ours, closed to the group and others. A missing file is made 0600."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return  # missing (made 0600), or unreadable: the write says why
+    problem = private_file.problem(info) if stat.S_ISREG(info.st_mode) else None
+    if problem is not None:
+        fix = _FIXES[problem.kind].format(path=path).partition("  #")[0]
+        raise VertexEnvError(f"{path} would receive the local key, but it {problem}", fix=fix)
 
 
 class KeyCheck:

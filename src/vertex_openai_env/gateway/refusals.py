@@ -56,6 +56,21 @@ def bad_path() -> web.Response:
     return refusal(400, "invalid_path", "the path holds '.' or '..' segments or encoded slashes")
 
 
+def absolute_form() -> web.Response:
+    return refusal(
+        400, "invalid_path", "send the path only (/v1/...), not a whole URL: this is no proxy"
+    )
+
+
+def wrong_method(method: str, allowed: list[str]) -> web.Response:
+    return refusal(
+        405,
+        "method_not_allowed",
+        f"the OpenAI API has no {method[:20]} requests: {', '.join(allowed)} only",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
 def unreachable(problem: str) -> web.Response:
     return refusal(502, "upstream_unreachable", f"could not reach Vertex AI: {problem}")
 
@@ -66,3 +81,8 @@ def timed_out(seconds: float) -> web.Response:
 
 def no_token(problem: str) -> web.Response:
     return refusal(503, "google_token_unavailable", problem)
+
+
+def busy(message: str) -> web.Response:
+    """No connection to Vertex AI to be had now: come back in a second."""
+    return refusal(503, "gateway_busy", message, headers={"Retry-After": "1"})

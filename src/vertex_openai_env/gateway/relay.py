@@ -3,22 +3,23 @@ streamed back unchanged as it comes.
 
 The same method, path tail, query and headers go on (less the hop-by-hop ones and the
 client's key), with the model name as Vertex wants it (`models.py`). The body is kept
-for replay up to `REPLAY_LIMIT`, for the one retry that follows a 401; a larger body
-streams on and a 401 goes back as it is.
+for replay up to `REPLAY_LIMIT`, for the one retry that follows a 401, while the bodies
+kept fit `bodies.KEPT_LIMIT` together; any other body streams on and a 401 goes back as
+it is. A body over `bodies.BODY_LIMIT`, or too slow, is refused (413, 408).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ..output.variables import QUOTA_HEADER
+from .bodies import BodyRefused, Kept, Paced
 from .models import Models
-from .upstream import REPLAY_LIMIT, Answer, Body, Failed, Upstream, mark_broke_off, read_up_to
+from .upstream import REPLAY_LIMIT, Answer, Body, Failed, Upstream, mark_broke_off
 
 WHOLE_LIMIT = 1 << 16  # a reply this small arrives at once: it goes back in one write
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the gateway sets itself.
@@ -34,15 +35,23 @@ async def forward(
     upstream: Upstream, models: Models, request: web.Request, tail: str
 ) -> web.StreamResponse:
     """Send `request` on to `{base}/{tail}` and stream the answer back to its client."""
-    body = await _body(request)
-    model = None
-    if isinstance(body, bytes):
-        body, model = models.rewritten(body)
+    kept = upstream.kept
+    held = 0
+    paced = Paced(request.content, request.content_length if request.body_exists else 0)
     try:
+        paced.check()
+        body, held = await _body(request, paced, kept)
+        model = None
+        if isinstance(body, bytes):
+            body, model = models.rewritten(body)
         headers = _forwarded(request.headers)
         answer = await upstream.send(request.method, tail, headers, body, model)
-    except Failed as failed:
-        return failed.reply
+    except Failed as failed:  # a body refused as it streamed may end the upload so
+        return paced.refused.reply() if paced.refused else failed.reply
+    except BodyRefused as refused:
+        return refused.reply()
+    finally:
+        kept.release(held)
     try:
         return await _relay(upstream, request, answer)
     finally:
@@ -113,17 +122,16 @@ def _returned(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
     return CIMultiDict((name, value) for name, value in headers.items() if name.lower() not in _HOP)
 
 
-async def _body(request: web.Request) -> Body:
-    """The body whole when it fits `REPLAY_LIMIT` (so it can be sent again), else a stream."""
+async def _body(request: web.Request, paced: Paced, kept: Kept) -> tuple[Body, int]:
+    """The body whole when it fits `REPLAY_LIMIT` and `kept` (so it can be sent again),
+    else a stream; and the bytes counted in `kept`, to release once it is sent."""
     if not request.body_exists:
-        return b""
-    head, whole = await read_up_to(request.content, REPLAY_LIMIT)
+        return b"", 0
+    declared = request.content_length
+    held = min(declared if declared is not None else REPLAY_LIMIT, REPLAY_LIMIT)
+    if not kept.reserve(held):
+        return paced.rest(b""), 0  # too many bodies kept already: this one streams on
+    head, whole = await paced.up_to(REPLAY_LIMIT)
     if whole:
-        return head
-
-    async def rest() -> AsyncIterator[bytes]:
-        yield head
-        async for chunk in request.content.iter_any():
-            yield chunk
-
-    return rest()
+        return head, held
+    return paced.rest(head), held

@@ -23,10 +23,11 @@ from multidict import CIMultiDict
 
 from ..errors import reason
 from . import refusals
+from .bodies import Paced
 from .translate import sse
 from .translate.items import whole
 from .translate.problems import Unsendable
-from .upstream import REPLAY_LIMIT, Answer, Upstream, error_json, read_up_to
+from .upstream import REPLAY_LIMIT, Answer, Upstream, error_json
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -47,7 +48,9 @@ async def json_body(request: web.Request) -> object:
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip", "deflate"):
         raise Unsendable(f"Content-Encoding {encoding[:20]} is not supported", status=415)
-    raw, whole = await read_up_to(request.content, REPLAY_LIMIT)
+    paced = Paced(request.content, request.content_length)
+    paced.check()
+    raw, whole = await paced.up_to(REPLAY_LIMIT)
     try:
         if encoding == "gzip":
             raw = gzip.decompress(raw)
