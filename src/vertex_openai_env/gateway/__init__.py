@@ -21,15 +21,3 @@ only here, on the `serve` path: the exporter's own start-up does not load it.
 """
 
 from __future__ import annotations
-
-from ..errors import VertexEnvError
-
-INSTALL = "pipx inject vertex-openai-env aiohttp  # or, from a clone: pip install '.[serve]'"
-
-
-def require_aiohttp() -> None:
-    """VertexEnvError saying what to install, unless aiohttp can be imported."""
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        raise VertexEnvError("the gateway needs aiohttp, an optional extra", fix=INSTALL) from None
