@@ -178,6 +178,17 @@ def cli_env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
+def unmeasured(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` for a process coverage must leave alone: one the test kills, or one too
+    limited to save its data (a small file-size limit). Either would leave a torn data file
+    that `coverage combine` cannot read."""
+    return {
+        name: value
+        for name, value in env.items()
+        if name not in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")
+    }
+
+
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
     """A folder another user can reach (pytest's own folders are private to us)."""

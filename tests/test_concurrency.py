@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from tests.conftest import cli_env
+from tests.conftest import cli_env, unmeasured
 from tests.fake_google import FakeGoogle
 
 ARGS = ["vertex-openai-env", "--project", "my-proj", "--location", "us-central1", "--model", "m"]
@@ -22,10 +22,7 @@ KEEP = "# settings of my own\nDATABASE_URL='postgres://db'\n\nexport DEBUG=1\n"
 def start(*args: str, measured: bool = True) -> subprocess.Popen[str]:
     """The tool as a process of its own. One the test will kill is not `measured`: killed
     while coverage saves its data, it would leave an unreadable data file behind."""
-    env = cli_env()
-    if not measured:
-        env.pop("COVERAGE_PROCESS_CONFIG", None)
-        env.pop("COVERAGE_PROCESS_START", None)
+    env = cli_env() if measured else unmeasured(cli_env())
     return subprocess.Popen(
         [*ARGS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
