@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import cli_env, exported, invoke, run, write_gcloud_config
 from tests.fake_google import FakeGoogle
+from tests.terminal import on_a_terminal
 
 ARGS = ("--project", "my-proj", "--location", "us-central1")
 
@@ -145,27 +145,6 @@ def test_verbose_says_whether_the_token_came_from_the_cache(
     assert "(a fresh one, not cached)" in fresh
 
 
-def stdout_on_a_terminal(args: list[str]) -> tuple[str, str]:
-    """Run the tool with stdout on a terminal; return what the terminal showed, and stderr."""
-    controller, terminal = pty.openpty()
-    child = subprocess.Popen(
-        ["vertex-openai-env", *args], stdout=terminal, stderr=subprocess.PIPE, env=cli_env()
-    )
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the terminal closed with the child
-            break
-        if not chunk:
-            break
-        shown += chunk
-    _, stderr = child.communicate(timeout=60)
-    os.close(controller)
-    return shown.decode(), stderr.decode()
-
-
 @pytest.mark.parametrize(
     ("fmt", "hint"),
     [
@@ -177,7 +156,7 @@ def stdout_on_a_terminal(args: list[str]) -> tuple[str, str]:
 def test_a_token_shown_on_a_terminal_comes_with_how_to_set_it(
     fmt: str, hint: str, service_account: Path, google: FakeGoogle
 ) -> None:
-    shown, stderr = stdout_on_a_terminal([*ARGS, "--model", "m", "--format", fmt])
+    shown, stderr = on_a_terminal([*ARGS, "--model", "m", "--format", fmt], "stdout")
     assert "OPENAI_API_KEY" in shown
     (line,) = stderr.splitlines()
     assert line.startswith("vertex-openai-env: note: ")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import re
 import subprocess
 import time
@@ -15,6 +13,7 @@ import pytest
 from tests.conftest import cli_env, invoke
 from tests.fake_google import Call, FakeGoogle
 from tests.generate import help_page
+from tests.terminal import on_a_terminal
 from vertex_openai_env.cli import main
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "m")
@@ -55,27 +54,6 @@ def test_a_usage_error_in_a_command_points_to_that_commands_help() -> None:
     assert result.stderr.splitlines()[-1] == "  fix: vertex-openai-env check --help"
 
 
-def on_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    """Run the tool with stderr on a terminal; return what the terminal showed."""
-    controller, terminal = pty.openpty()
-    child = subprocess.Popen(
-        ["vertex-openai-env", *args], stdout=subprocess.DEVNULL, stderr=terminal, env=env
-    )
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the terminal closed with the child
-            break
-        if not chunk:
-            break
-        shown += chunk
-    child.wait(timeout=60)
-    os.close(controller)
-    return shown.decode()
-
-
 def slow(call: Call) -> None:
     time.sleep(1.5)  # then the usual answer
 
@@ -84,7 +62,7 @@ def test_a_slow_step_says_what_it_waits_for_on_a_terminal_only(
     google: FakeGoogle, service_account: Path
 ) -> None:
     google.fail_next("/token", slow, slow)
-    shown = on_a_terminal([*ARGS, "--format", "sh"], cli_env())
+    shown, _ = on_a_terminal([*ARGS, "--format", "sh"])
     assert f"vertex-openai-env: waiting for {google.url}/token..." in shown
     quiet = subprocess.run(
         ["vertex-openai-env", *ARGS, "--format", "sh", "--no-cache"],
@@ -98,7 +76,7 @@ def test_env_file_says_what_it_set_on_a_terminal_only(
     google: FakeGoogle, service_account: Path, tmp_path: Path
 ) -> None:
     dotenv = tmp_path / ".env"
-    shown = on_a_terminal([*ARGS, "--env-file", str(dotenv)], cli_env())
+    shown, _ = on_a_terminal([*ARGS, "--env-file", str(dotenv)])
     assert (
         "vertex-openai-env: set OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL, OPENAI_DEFAULT_MODEL, "
         f"OPENAI_CHAT_MODEL_ID, VERTEX_OPENAI_TOKEN_EXPIRES_AT, OPENAI_API_BASE, OPENAI_AGENTS_DISABLE_TRACING in {dotenv}"
