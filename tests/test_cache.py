@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import NOBODY, exported, invoke, metadata_env, run
 from tests.fake_google import FakeGoogle
+from vertex_openai_env.tokens import cache
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -220,3 +221,60 @@ def test_an_endpoint_override_is_part_of_the_key(
     first = token()
     monkeypatch.setenv(variable, "http://127.0.0.1:9/")
     assert token() != first
+
+
+@pytest.mark.parametrize(
+    ("unset", "where"),
+    [
+        (("XDG_RUNTIME_DIR",), "cache/vertex-openai-env"),  # CI runners, containers
+        (("XDG_RUNTIME_DIR", "XDG_CACHE_HOME"), "home/.cache/vertex-openai-env"),
+    ],
+)
+def test_without_a_runtime_folder_tokens_go_to_the_user_cache(
+    unset: tuple[str, ...],
+    where: str,
+    google: FakeGoogle,
+    service_account: Path,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in unset:
+        monkeypatch.delenv(name)
+    assert token() == token()
+    assert google.count("/token") == 1
+    folder = isolated / where
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    (entry,) = folder.iterdir()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert not (isolated / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "os_name", "environ", "where"),
+    [
+        ("darwin", "posix", {"HOME": "/Users/u"}, "/Users/u/Library/Caches/vertex-openai-env"),
+        ("win32", "nt", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/L/vertex-openai-env/Cache"),
+        ("win32", "nt", {"HOME": "/h"}, "/h/.cache/vertex-openai-env"),
+        ("linux", "posix", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/h/.cache/vertex-openai-env"),
+        ("linux", "posix", {"HOME": "/h", "XDG_RUNTIME_DIR": ""}, "/h/.cache/vertex-openai-env"),
+        ("darwin", "posix", {"HOME": "/h", "XDG_CACHE_HOME": "/x"}, "/x/vertex-openai-env"),
+    ],
+)
+def test_the_cache_folder_of_each_platform(
+    platform: str,
+    os_name: str,
+    environ: dict[str, str],
+    where: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only this machine's platform can run for real: the others are named, not reached.
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(os, "name", os_name)
+    assert cache.default_folder(environ) == where
+
+
+def test_without_home_the_cache_is_under_the_users_home_folder(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(isolated / "elsewhere"))  # what expanduser reads
+    assert cache.default_folder({}) == str(isolated / "elsewhere/.cache/vertex-openai-env")

@@ -357,3 +357,30 @@ def test_root_writes_another_users_file_through_a_link_only_if_the_link_is_roots
     envfile.update(mine, NEW, Deadline(10))
     assert dotenv_values(theirs) == {"THEIRS": "1", **NEW}
     assert mine.is_symlink()
+
+
+@pytest.mark.parametrize("clock", ["fine", "coarse"])
+def test_a_same_size_rewrite_while_it_merges_is_kept(
+    clock: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else rewrites the file in place, to the same length, after the tool read it.
+    A coarse clock (a second on HFS+, FAT; a tick elsewhere) may leave the mtime as it was."""
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = path.stat()
+    rewrites: list[int] = []
+
+    def merge_while_someone_rewrites(text: str, variables: Any) -> str:
+        if not rewrites:
+            with path.open("r+") as stream:  # same file, same size: only the content differs
+                stream.write("A=2\n")
+            if clock == "coarse":
+                os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+            rewrites.append(path.stat().st_ino)
+        return merge(text, variables)
+
+    monkeypatch.setattr(envfile, "merge", merge_while_someone_rewrites)
+    envfile.update(path, NEW, Deadline(10))
+    assert rewrites == [before.st_ino]
+    assert dotenv_values(path) == {"A": "2", **NEW}
