@@ -92,9 +92,73 @@ def test_api_endpoint_rejects_anything_else(given: str) -> None:
         urls.api_root(given)
 
 
-def test_plain_http_is_refused_for_remote_hosts() -> None:
-    with pytest.raises(InputError, match="plain http"):
-        urls.api_root("http://proxy.example.com:8080")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://proxy.example.com:8080",
+        "http://10.1.2.3:8080",  # private, not loopback: the token would cross a network
+        "http://192.168.1.10",
+        "http://172.16.0.1",
+        "http://169.254.169.254",
+        "http://[fd00::1]:8080",
+        "http://0.0.0.0:8080",
+        "http://localhost.example.com",
+        "http://127.example.com",
+    ],
+)
+def test_plain_http_is_refused_for_other_than_loopback(url: str) -> None:
+    with pytest.raises(InputError, match="refusing to send an access token over plain http"):
+        urls.api_root(url)
+    assert urls.api_root(url.replace("http://", "https://")).startswith("https://")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8080",
+        "http://LocalHost",
+        "http://127.0.0.1",
+        "http://127.9.9.9:1",
+        "http://[::1]",
+    ],
+)
+def test_plain_http_is_allowed_for_loopback(url: str) -> None:
+    assert urls.api_root(url) == url.lower()
+
+
+@pytest.mark.parametrize(
+    ("given", "root"),
+    [
+        ("http://127.0.0.1:9/a.b/c_d/e~f/g-h/", "http://127.0.0.1:9/a.b/c_d/e~f/g-h"),
+        ("example.com:443", "https://example.com:443"),
+        ("https://EXAMPLE.com", "https://example.com"),
+        ("[2001:db8::1]:8443", "https://[2001:db8::1]:8443"),
+        ("a-b.c-d.example", "https://a-b.c-d.example"),
+        ("https://example.com:0", "https://example.com:0"),
+    ],
+)
+def test_api_endpoint_keeps_what_it_is_given(given: str, root: str) -> None:
+    assert urls.api_root(given) == root
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://example.com/a:b",  # allowed in a host:port, not in the path
+        "https://example.com/a[b]",
+        "https://example.com//a",
+        "https://[example.com]",
+        "https://:8443",
+        "https://example..com",
+        "https://example.com-",
+        "http://[::1",
+        "mailto:user",
+        "https:/example.com",
+    ],
+)
+def test_api_endpoint_refuses_what_only_the_url_parser_would_notice(given: str) -> None:
+    with pytest.raises(InputError, match="is not a host name or an http\\(s\\) URL"):
+        urls.api_root(given)
 
 
 @pytest.mark.parametrize(
