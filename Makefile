@@ -8,7 +8,7 @@ AIDER_VENV := .venv-aider
 OPENAI2_VENV := .venv-openai2
 NODE_MODULES := tests/clients/node/node_modules
 
-.PHONY: test test-clients clients lint demo bench generated completions clean
+.PHONY: test test-clients clients lint demo bench generated completions clean mutants
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): the tool and what its tests use (first run only, about a minute)"
@@ -68,6 +68,19 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_gateway
 	$(BIN)/python -m tests.bench_responses
+
+# Mutation testing (not in CI: it takes a while) of the modules and with the tests named in
+# pyproject's [tool.mutmut]; `make mutants MUTATE='vertex_openai_env.output*'` tries some.
+# Lists the mutants no test noticed, then the share killed per module. See docs/mutants.md.
+MUTATE ?=
+$(BIN)/mutmut: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check 'mutmut==3.8.1'
+
+mutants: $(BIN)/mutmut
+	mkdir -p mutants/src
+	PYTHONPATH=$(CURDIR)/tests/mutmut_site:$(CURDIR)/mutants/src $(BIN)/mutmut run $(MUTATE)
+	$(BIN)/mutmut results
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutmut_site/summary.py
 
 # Rewrite the files generated from the CLI's definitions (the tests check them).
 generated: $(STAMP)

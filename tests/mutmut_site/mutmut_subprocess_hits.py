@@ -1,0 +1,31 @@
+"""A pytest plugin for `make mutants`: the functions that the processes a test started
+reached (see sitecustomize) count as reached by that test, so mutmut runs it on their
+mutants."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+HITS = "MUTMUT_SUBPROCESS_HITS"  # where sitecustomize writes, in each process it starts
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        os.environ[HITS] = tempfile.mkdtemp(prefix="mutmut-hits-")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Before mutmut's own teardown hook files this test's hits."""
+    folder = os.environ.get(HITS)
+    if not folder or os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return
+    state = importlib.import_module("mutmut.state").state
+    for path in Path(folder).iterdir():
+        state()._stats.update(path.read_text(encoding="utf-8").split())
+        path.unlink()
