@@ -250,27 +250,22 @@ def test_without_a_runtime_folder_tokens_go_to_the_user_cache(
 
 
 @pytest.mark.parametrize(
-    ("platform", "os_name", "environ", "where"),
+    ("platform", "environ", "where"),
     [
-        ("darwin", "posix", {"HOME": "/Users/u"}, "/Users/u/Library/Caches/vertex-openai-env"),
-        ("win32", "nt", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/L/vertex-openai-env/Cache"),
-        ("win32", "nt", {"HOME": "/h"}, "/h/.cache/vertex-openai-env"),
-        ("linux", "posix", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/h/.cache/vertex-openai-env"),
-        ("linux", "posix", {"HOME": "/h", "XDG_RUNTIME_DIR": ""}, "/h/.cache/vertex-openai-env"),
-        ("darwin", "posix", {"HOME": "/h", "XDG_CACHE_HOME": "/x"}, "/x/vertex-openai-env"),
+        ("darwin", {"HOME": "/Users/u"}, "/Users/u/Library/Caches/vertex-openai-env"),
+        ("win32", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/L/vertex-openai-env/Cache"),
+        ("win32", {"HOME": "/h"}, "/h/.cache/vertex-openai-env"),
+        ("linux", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/h/.cache/vertex-openai-env"),
+        ("linux", {"HOME": "/h", "XDG_RUNTIME_DIR": ""}, "/h/.cache/vertex-openai-env"),
+        ("darwin", {"HOME": "/h", "XDG_CACHE_HOME": "/x"}, "/x/vertex-openai-env"),
+        ("darwin", {"HOME": "/h", "XDG_RUNTIME_DIR": "/r"}, "/r/vertex-openai-env"),
     ],
 )
 def test_the_cache_folder_of_each_platform(
-    platform: str,
-    os_name: str,
-    environ: dict[str, str],
-    where: str,
-    monkeypatch: pytest.MonkeyPatch,
+    platform: str, environ: dict[str, str], where: str
 ) -> None:
-    # Only this machine's platform can run for real: the others are named, not reached.
-    monkeypatch.setattr(sys, "platform", platform)
-    monkeypatch.setattr(os, "name", os_name)
-    assert cache.default_folder(environ) == where
+    # Only this machine's platform runs for real: the others are named, not reached.
+    assert cache.default_folder(environ, platform) == where
 
 
 def test_without_home_the_cache_is_under_the_users_home_folder(
