@@ -192,3 +192,35 @@ def test_the_async_provider_is_told_apart_from_a_sync_one_as_langchain_does() ->
     assert inspect.iscoroutinefunction(AsyncTokenProvider())
     assert not inspect.iscoroutinefunction(TokenProvider())
     assert str(inspect.signature(AsyncTokenProvider())) == "()"
+
+
+def test_an_environment_given_is_the_only_one_read(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = google.service_account_file(tmp_path)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "process-proj")
+    environ = {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(key),
+        "GOOGLE_CLOUD_PROJECT": "given-proj",
+        "GOOGLE_CLOUD_LOCATION": "us",
+    }
+    assert base_url(environ=environ) == (
+        "https://aiplatform.us.rep.googleapis.com/v1beta1/projects/given-proj/locations/us"
+        "/endpoints/openapi"
+    )
+    # The process has no credentials: only the given environment's key can answer.
+    assert google.valid(TokenProvider(environ=environ)())
+    assert google.valid(asyncio.run(AsyncTokenProvider(environ=environ)()))
+
+
+def test_a_fresh_async_token_is_answered_from_memory(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    provider = AsyncTokenProvider()
+
+    async def twice() -> tuple[str, str]:
+        return await provider(), await provider()
+
+    first, second = asyncio.run(twice())
+    assert first == second
+    assert google.count("/token") == 1

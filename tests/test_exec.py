@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -87,6 +88,11 @@ def test_a_command_that_cannot_start_is_reported(
     assert result.returncode == status
     assert result.stdout == ""
     assert message in result.stderr
+    reason = (
+        r"(: (?!None$)[A-Z][a-z ]+)?"  # what the system said, when it said more than "not found"
+    )
+    assert re.fullmatch(f"vertex-openai-env: error: {message}{reason}\n", result.stderr)
+    assert (status == 126) == ("cannot run /etc/hostname: " in result.stderr)
 
 
 def test_export_options_do_not_mix_with_commands() -> None:

@@ -165,8 +165,11 @@ def test_unset_clears_what_set_set_in_cmd_and_powershell(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", ["dotenv", "docker", "gitlab", "json", "github"])
 def test_formats_that_cannot_unset_say_so(fmt: str) -> None:
-    with pytest.raises(InputError, match=f"the {fmt} format cannot unset variables"):
+    with pytest.raises(InputError) as caught:
         render_unset(fmt, ["A"])
+    assert caught.value.message == (
+        f"the {fmt} format cannot unset variables (these can: sh, fish, powershell, cmd)"
+    )
 
 
 def test_dotenv_output_is_read_back_exactly_by_python_dotenv() -> None:

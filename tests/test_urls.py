@@ -319,3 +319,36 @@ def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: st
     assert place.target.id == model
     notes = " ".join(place.notes)
     assert (note in notes) if note else "model" not in notes
+
+
+ENDPOINTS_FIX = "vertex-openai-env endpoints --location REGION  # lists a region's endpoints"
+
+
+def test_refusals_say_what_a_valid_value_looks_like_and_what_to_run() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.check_endpoint_id("My-Endpoint")
+    assert caught.value.message == (
+        'endpoint "My-Endpoint" is not a Vertex endpoint ID (digits, or up to 63 lowercase '
+        "letters, digits and hyphens starting with a letter)"
+    )
+    assert caught.value.fix == ENDPOINTS_FIX
+    with pytest.raises(InputError) as caught:
+        urls.check_api_version("v2")
+    assert caught.value.message == 'API version "v2" is not one of v1beta1, v1'
+    with pytest.raises(InputError) as caught:
+        urls.check_project("My-Proj")
+    assert caught.value.fix == "gcloud projects list"
+
+
+def test_a_defaulted_location_says_so_and_names_the_option_to_pass() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.check_regional("global")
+    assert caught.value.message == (
+        "endpoints live in a region, not in 'global': pass --location REGION"
+    )
+    assert caught.value.fix == ENDPOINTS_FIX
+    with pytest.raises(InputError) as caught:
+        urls.check_regional("us", "location=", defaulted=True)
+    assert caught.value.message == (
+        "endpoints live in a region, not in 'us' (no location given): pass location= REGION"
+    )
