@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,26 +119,75 @@ def test_a_symlink_is_written_through_and_kept(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("setup", "message", "fix"),
     [
-        (lambda p: p.mkdir(), "it is a folder"),
-        (lambda p: (p.write_text("A=1\n"), p.chmod(0o444)), "is read-only"),
-        (lambda p: p.write_bytes(b"A=\xff\xfe\n"), "is not UTF-8 text"),
+        (lambda p: p.mkdir(), "cannot write {path}: it is a folder, not a file", None),
+        (
+            lambda p: (p.write_text("A=1\n"), p.chmod(0o444)),
+            "{path} is read-only (mode 0444); not changing it",
+            "chmod u+w {path}",
+        ),
+        (
+            lambda p: p.write_bytes(b"A=\xff\xfe\n"),
+            "{path} is not UTF-8 text; not changing it",
+            None,
+        ),
+        (lambda p: os.mkfifo(p), "cannot write {path}: it is not a regular file", None),
     ],
 )
 def test_unwritable_targets_are_refused_untouched(
-    setup: Callable[[Path], object], message: str, tmp_path: Path
+    setup: Callable[[Path], object], message: str, fix: str | None, tmp_path: Path
 ) -> None:
     folder = tmp_path / "project"
     folder.mkdir()
     path = folder / ".env"
     setup(path)
     before = path.read_bytes() if path.is_file() else None
-    with pytest.raises(OutputError, match=message):
-        envfile.update(path, NEW, Deadline(10))
+    refused: list[OutputError] = []
+
+    def update() -> None:
+        with pytest.raises(OutputError) as caught:
+            envfile.update(path, NEW, Deadline(10))
+        refused.append(caught.value)
+
+    writer = threading.Thread(target=update)
+    writer.start()
+    writer.join(10)
+    if writer.is_alive():  # waiting for a writer on the FIFO: give it one, then fail
+        with path.open("w"):
+            pass
+        writer.join()
+        pytest.fail("the update waited on a FIFO")
+    (error,) = refused
+    assert error.message == message.format(path=path)
+    assert error.fix == (fix and fix.format(path=path))
     if before is not None:
         assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == [".env"]
+
+
+def test_a_link_swapped_in_while_it_merges_is_not_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone replaces the file with a link to another file of ours after it was read:
+    that file's lines must not end up in the .env, nor the .env become its copy."""
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    secret = tmp_path / "secret"
+    secret.write_text("SECRET=s3cr3t\n")
+
+    def merge_while_someone_swaps(text: str, variables: Any) -> str:
+        if not path.is_symlink():
+            path.unlink()
+            path.symlink_to(secret)
+        return merge(text, variables)
+
+    monkeypatch.setattr(envfile, "merge", merge_while_someone_swaps)
+    with pytest.raises(OutputError) as caught:
+        envfile.update(path, NEW, Deadline(10))
+    assert caught.value.message == f"cannot read {path}: Too many levels of symbolic links"
+    assert path.is_symlink()
+    assert secret.read_text() == "SECRET=s3cr3t\n"
 
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
