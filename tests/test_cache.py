@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -273,3 +274,41 @@ def test_without_home_the_cache_is_under_the_users_home_folder(
 ) -> None:
     monkeypatch.setenv("HOME", str(isolated / "elsewhere"))  # what expanduser reads
     assert cache.default_folder({}) == str(isolated / "elsewhere/.cache/vertex-openai-env")
+
+
+def test_verbose_says_where_the_token_came_from(google: FakeGoogle, service_account: Path) -> None:
+    first = invoke(*ARGS, "--verbose").stderr
+    assert "\nvertex-openai-env: token: fetched from $GOOGLE_APPLICATION_CREDENTIALS" in first
+    second = invoke(*ARGS, "--verbose").stderr
+    assert re.search(r"\nvertex-openai-env: token: from the cache \(59m(\d\ds)? left\)\n", second)
+
+
+def test_a_cache_that_cannot_be_written_is_named_and_the_token_still_printed(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    token()
+    (entry,) = folder.iterdir()
+    entry.unlink()
+    entry.mkdir()  # where the entry goes, a folder: it can be neither read nor replaced
+    result = invoke(*ARGS)
+    assert result.exit_code == 0
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert (
+        f"vertex-openai-env: note: could not write the token cache in {folder}: "
+        "Is a directory\n" in result.stderr
+    )
+
+
+def test_a_runtime_folder_that_cannot_be_made_is_named(
+    google: FakeGoogle, service_account: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = isolated / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(blocker))
+    result = invoke(*ARGS)
+    assert result.exit_code == 0
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert (
+        f"token cache not used: cannot create {blocker / 'vertex-openai-env'}: Not a directory"
+        in result.stderr
+    )

@@ -232,8 +232,13 @@ def test_dotenv_refuses_what_its_readers_would_change(value: str) -> None:
 
 
 def test_json_holds_variables_and_details() -> None:
-    document = json.loads(render("json", {"A": "1"}, {"expires_at": "2026-01-01T00:00:00Z"}))
-    assert document == {"env": {"A": "1"}, "expires_at": "2026-01-01T00:00:00Z"}
+    text = render("json", {"A": "1", "B": "é"}, {"expires_at": "2026-01-01T00:00:00Z"})
+    assert json.loads(text) == {"env": {"A": "1", "B": "é"}, "expires_at": "2026-01-01T00:00:00Z"}
+    # Indented for people and for diffs; ASCII only, so that any reader decodes it alike.
+    assert text == (
+        '{\n  "env": {\n    "A": "1",\n    "B": "\\u00e9"\n  },\n'
+        '  "expires_at": "2026-01-01T00:00:00Z"\n}\n'
+    )
 
 
 @pytest.mark.parametrize("shell", ["bash", "dash"])
