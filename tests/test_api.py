@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
+import json
 import subprocess
 import sys
 import threading
@@ -16,7 +18,7 @@ from openai import AsyncOpenAI, OpenAI
 from tests.conftest import use_service_account
 from tests.fake_google import Call, FakeGoogle
 from vertex_openai_env import AsyncTokenProvider, TokenProvider, base_url
-from vertex_openai_env.errors import InputError
+from vertex_openai_env.errors import InputError, TokenSourceError
 
 
 def test_the_sdk_keeps_working_across_token_expiries(
@@ -224,3 +226,18 @@ def test_a_fresh_async_token_is_answered_from_memory(
     first, second = asyncio.run(twice())
     assert first == second
     assert google.count("/token") == 1
+
+
+def test_scopes_and_token_source_given_are_the_ones_used(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    TokenProvider(scopes=("cloud-platform", "userinfo.email"))()
+    assertion = next(call for call in google.calls if call.path == "/token").form()["assertion"]
+    payload = assertion.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["scope"].split() == [
+        "https://www.googleapis.com/auth/cloud-platform",
+        "https://www.googleapis.com/auth/userinfo.email",
+    ]
+    with pytest.raises(TokenSourceError, match=r"^gcloud is not installed or not on PATH$"):
+        TokenProvider(token_source="gcloud", environ={"PATH": ""})()

@@ -434,3 +434,10 @@ def test_a_same_size_rewrite_while_it_merges_is_kept(
     envfile.update(path, NEW, Deadline(10))
     assert rewrites == [before.st_ino]
     assert dotenv_values(path) == {"A": "2", **NEW}
+
+
+def test_a_bare_name_of_ours_becomes_an_assignment(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("OPENAI_API_KEY\nA=1\n")
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_text() == ("OPENAI_API_KEY=ya29.new\nA=1\nOPENAI_BASE_URL=https://h/v1\n")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import cli_env, invoke
 from tests.fake_google import FakeGoogle
+from vertex_openai_env.live.runner import child_environment
 
 ARGS = ["vertex-openai-env", "--project", "my-proj", "--location", "us-central1"]
 # What is said of the command holds for `exec --serve` as well, where the tool stays.
@@ -106,3 +107,16 @@ def test_failing_settings_run_nothing(tmp_path: Path) -> None:
     result = run("--model", "$(bad)", "exec", "--", "touch", str(marker))
     assert result.returncode == 2
     assert not marker.exists()
+
+
+def test_the_child_environment_drops_a_stale_api_base_only() -> None:
+    base = "OPENAI_API_BASE"
+    assert child_environment({"PATH": "/bin"}, {"OPENAI_API_KEY": "k"}) == {
+        "PATH": "/bin",
+        "OPENAI_API_KEY": "k",
+    }
+    assert child_environment({base: "stale", "A": "1"}, {"OPENAI_API_KEY": "k"}) == {
+        "A": "1",
+        "OPENAI_API_KEY": "k",
+    }
+    assert child_environment({base: "stale"}, {base: "new"}) == {base: "new"}
