@@ -441,3 +441,41 @@ def test_a_bare_name_of_ours_becomes_an_assignment(tmp_path: Path) -> None:
     path.write_text("OPENAI_API_KEY\nA=1\n")
     envfile.update(path, NEW, Deadline(10))
     assert path.read_text() == ("OPENAI_API_KEY=ya29.new\nA=1\nOPENAI_BASE_URL=https://h/v1\n")
+
+
+def test_a_file_put_in_its_place_while_it_merges_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor saves by writing a new file and renaming it over the old one."""
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    saved: list[int] = []
+
+    def merge_while_an_editor_saves(text: str, variables: Any) -> str:
+        if not saved:
+            (tmp_path / "new").write_text("B=2\n")
+            os.replace(tmp_path / "new", path)
+            saved.append(path.stat().st_ino)
+        return merge(text, variables)
+
+    monkeypatch.setattr(envfile, "merge", merge_while_an_editor_saves)
+    envfile.update(path, NEW, Deadline(10))
+    assert dotenv_values(path) == {"B": "2", **NEW}
+
+
+def test_root_judges_a_file_by_its_owner_not_its_group(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    folder = shared_tmp / "theirs"
+    folder.mkdir()
+    os.chown(folder, NOBODY, NOBODY)
+    path = folder / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, NOBODY, 0)  # their file, in root's group, in a folder they can write
+    with pytest.raises(OutputError) as caught:
+        envfile.update(path, NEW, Deadline(10))
+    assert caught.value.message == (
+        f"{path} belongs to another user (uid {NOBODY}) who can write its folder {folder}: "
+        "root's token would be theirs; not writing it"
+    )
+    assert path.read_text() == "A=1\n"
