@@ -103,3 +103,13 @@ def test_without_proc_the_name_comes_from_ps_as_on_macos(tmp_path: Path) -> None
         sleeper.kill()
         sleeper.wait()
     assert process_name(sleeper.pid, proc=str(tmp_path)) is None  # gone: ps prints nothing
+
+
+def test_where_there_is_proc_no_ps_is_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeper = started(["sleep", "30"])
+    try:
+        monkeypatch.setenv("PATH", "")  # a ps, if one were run, could not be found
+        assert process_name(sleeper.pid) == "sleep"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
