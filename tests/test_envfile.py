@@ -479,3 +479,24 @@ def test_root_judges_a_file_by_its_owner_not_its_group(shared_tmp: Path) -> None
         "root's token would be theirs; not writing it"
     )
     assert path.read_text() == "A=1\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # The last line, without a line end: it stays without one.
+        ("A=1\nOPENAI_API_KEY=old", "A=1\nOPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"),
+        # A comment on a CRLF line keeps its line end, once.
+        (
+            "OPENAI_BASE_URL=https://old  # note\r\nA=1\r\n",
+            "OPENAI_BASE_URL=https://h/v1  # note\r\nA=1\r\nOPENAI_API_KEY=ya29.new\r\n",
+        ),
+        # Old Mac line ends: a file ending in CR needs no other line end first.
+        ("A=1\r", "A=1\rOPENAI_API_KEY=ya29.new\rOPENAI_BASE_URL=https://h/v1\r"),
+    ],
+)
+def test_line_ends_are_kept_exactly(before: str, after: str, tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(before.encode())
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_bytes() == after.encode()
