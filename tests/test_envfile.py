@@ -390,3 +390,33 @@ def test_line_ends_are_kept_exactly(before: str, after: str, tmp_path: Path) -> 
     path.write_bytes(before.encode())
     envfile.update(path, NEW, Deadline(10))
     assert path.read_bytes() == after.encode()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_fails_to_read_or_to_be_created_is_named_with_the_reason() -> None:
+    # Linux's /proc: a process's memory opens but fails to read at address 0, and no file
+    # can be created in a process's folder, not even by root.
+    with pytest.raises(OutputError) as caught:
+        envfile.update(Path("/proc/self/mem"), NEW, Deadline(10))
+    assert caught.value.message == "cannot read /proc/self/mem: Input/output error"
+    with pytest.raises(OutputError) as caught:
+        envfile.update(Path("/proc/self/.env"), NEW, Deadline(10))
+    assert caught.value.message == (
+        f"cannot write /proc/self/.env: No such file or directory in folder /proc/{os.getpid()}"
+    )
+
+
+def test_a_new_file_holds_our_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_text() == "OPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"
+
+
+def test_root_keeps_the_owner_of_a_file_in_roots_group(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can write another user's file")
+    path = shared_tmp / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, NOBODY, 0)  # theirs, though the group is root's
+    envfile.update(path, NEW, Deadline(10))
+    assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, 0)
