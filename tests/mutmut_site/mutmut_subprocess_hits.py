@@ -1,6 +1,6 @@
-"""A pytest plugin for `make mutants`: the functions that the processes a test started
-reached (see sitecustomize) count as reached by that test, so mutmut runs it on their
-mutants."""
+"""A pytest plugin for `make mutants`: the functions that the processes a test started or
+forked reached (see sitecustomize) count as reached by that test, so mutmut runs it on
+their mutants."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ HITS = "MUTMUT_SUBPROCESS_HITS"  # where sitecustomize writes, in each process i
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
         os.environ[HITS] = tempfile.mkdtemp(prefix="mutmut-hits-")
+        os.chmod(os.environ[HITS], 0o1777)  # noqa: S103 - a child as another user writes too
+        # A test's forked child (as another user, say) counts through a file too.
+        site = importlib.import_module("sitecustomize")
+        os.register_at_fork(after_in_child=site.report_hits_to_file)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,19 +12,27 @@ import os
 
 HITS = "MUTMUT_SUBPROCESS_HITS"
 
+
+def report_hits_to_file() -> None:
+    """In this process, count the functions reached into a file of its own (when counting)."""
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats" or not os.environ.get(HITS):
+        return
+    trampoline = importlib.import_module("mutmut.mutation.trampoline")
+    seen: set[str] = set()
+    path = os.path.join(os.environ[HITS], f"{os.getpid()}.txt")
+
+    def record(name: str, caller: str | None = None) -> None:
+        """Written at once, not at exit: the tool may exec another program or _exit."""
+        if name not in seen:
+            seen.add(name)
+            with open(path, "a", encoding="utf-8") as stream:
+                stream.write(name + "\n")
+
+    vars(trampoline)["record_trampoline_hit"] = record
+
+
 if os.environ.get("MUTANT_UNDER_TEST") == "stats":
     if os.environ.get(HITS):
-        trampoline = importlib.import_module("mutmut.mutation.trampoline")
-        _seen: set[str] = set()
-        _file = os.path.join(os.environ[HITS], f"{os.getpid()}.txt")
-
-        def _record(name: str, caller: str | None = None) -> None:
-            """Written at once, not at exit: the tool may exec another program or _exit."""
-            if name not in _seen:
-                _seen.add(name)
-                with open(_file, "a", encoding="utf-8") as stream:
-                    stream.write(name + "\n")
-
-        vars(trampoline)["record_trampoline_hit"] = _record
+        report_hits_to_file()
     else:
         os.environ["MUTANT_UNDER_TEST"] = ""  # nowhere to report to: the original code
