@@ -308,3 +308,12 @@ def test_output_is_lf_only_even_where_text_mode_would_translate(
     monkeypatch.setattr(sys, "stdout", translating)
     console.emit(render("sh", {"A": "1", "B": "2"}, {}))
     assert raw.getvalue() == b"export A='1'\nexport B='2'\n"
+
+
+def test_only_blanks_at_an_end_stop_gitlab() -> None:
+    assert render("gitlab", {"V": "XaX", "W": "a b"}, {}) == "V=XaX\nW=a b\n"
+    with pytest.raises(InputError) as caught:
+        render("gitlab", {"V": "a "}, {})
+    assert caught.value.message == (
+        "the gitlab format cannot carry the value of V: it has spaces at an end"
+    )

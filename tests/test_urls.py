@@ -352,3 +352,22 @@ def test_a_defaulted_location_says_so_and_names_the_option_to_pass() -> None:
     assert caught.value.message == (
         "endpoints live in a region, not in 'us' (no location given): pass location= REGION"
     )
+
+
+def test_api_endpoint_refusals_say_what_is_wanted() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.api_root("ftp://example.com")
+    assert caught.value.message == (
+        'API endpoint "ftp://example.com" is not a host name or an http(s) URL (such as '
+        "us-central1-aiplatform.googleapis.com or https://proxy.example:8443)"
+    )
+    with pytest.raises(InputError) as caught:
+        urls.api_root("http://10.0.0.1")
+    assert caught.value.message == (
+        'refusing to send an access token over plain http to "10.0.0.1"; use an https URL '
+        "(plain http is allowed for loopback only)"
+    )
+
+
+def test_only_slashes_are_taken_off_the_end_of_the_path() -> None:
+    assert urls.api_root("https://example.com/BOX/") == "https://example.com/BOX"
