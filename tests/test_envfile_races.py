@@ -6,6 +6,7 @@ it read; otherwise it reads and merges again. These tests write in that window.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from dotenv import dotenv_values
 
 from tests.test_envfile import NEW
-from vertex_openai_env.deadline import Deadline
+from vertex_openai_env.deadline import Deadline, DeadlineError
 from vertex_openai_env.errors import OutputError
 from vertex_openai_env.output import envfile
 from vertex_openai_env.output.dotenv_text import merge
@@ -126,3 +127,20 @@ def test_a_file_put_in_its_place_while_it_merges_is_kept(
     monkeypatch.setattr(envfile, "merge", merge_while_an_editor_saves)
     envfile.update(path, NEW, Deadline(10))
     assert dotenv_values(path) == {"B": "2", **NEW}
+
+
+def test_a_lock_held_too_long_ends_in_a_named_wait(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    holder = os.open(tmp_path, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another run of the tool, taking its time
+    try:
+        with pytest.raises(DeadlineError) as caught:
+            envfile.update(path, NEW, Deadline(0.3))
+    finally:
+        os.close(holder)
+    assert caught.value.message == (
+        f"gave up after 0.3s (--timeout) waiting for the lock on folder {tmp_path} "
+        "(another process holds it)"
+    )
+    assert path.read_text() == "A=1\n"

@@ -217,3 +217,8 @@ def test_a_signal_while_retrying_stops_watch_without_another_attempt(
     assert len(calls) == 2
     assert said[-1] == "stopped"
     assert len(said) == 3
+
+
+def test_a_token_is_valid_until_its_last_moment() -> None:
+    assert refresh_failed("x", 2, 0.5).endswith("(the current token is valid for 0s more)")
+    assert refresh_failed("x", 2, 0).endswith("(the current token has expired)")

@@ -56,11 +56,8 @@ class _Seen(NamedTuple):
 
 
 def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: Deadline) -> int:
-    target = resolve(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    with _locked(folder, deadline):
+    target = resolve(path)  # its folders exist: resolve says so otherwise
+    with _locked(target.parent, deadline):
         for _ in range(ATTEMPTS):
             seen = _read(target, path)
             if seen.inode is None and not create:
