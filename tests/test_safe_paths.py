@@ -137,3 +137,10 @@ def test_only_root_replaces_a_file_of_another_user_and_only_in_a_folder_they_can
         "shown belongs to another user (uid 0); not replacing it | "
         "run as that user, or point --env-file at a file of your own"
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root and another user")
+def test_a_user_follows_roots_links_too(shared_tmp: Path) -> None:
+    (shared_tmp / "target").write_text("")
+    (shared_tmp / "roots").symlink_to("target")  # the system's, as /etc's links are
+    assert as_other_user(lambda: str(resolve(shared_tmp / "roots"))) == str(shared_tmp / "target")
