@@ -18,7 +18,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tests import readers
-from tests.conftest import cli_env, require
+from tests.conftest import cli_env, require, run
 from tests.fake_google import FakeGoogle
 from tests.shells import evaluate, still_set
 from vertex_openai_env import console
@@ -316,4 +316,20 @@ def test_only_blanks_at_an_end_stop_gitlab() -> None:
         render("gitlab", {"V": "a "}, {})
     assert caught.value.message == (
         "the gitlab format cannot carry the value of V: it has spaces at an end"
+    )
+
+
+@pytest.mark.parametrize(("fmt", "char"), [("cmd", "%"), ("cmd", "!")])
+def test_a_value_a_format_cannot_carry_is_refused_by_the_real_command(
+    fmt: str, char: str, google: FakeGoogle, service_account: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh process: the formats' checks are made when their module is first imported.
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", f"X-Team: a{char}b")
+    place = ("--project", "my-proj", "--location", "us", "--model", "m")
+    result = run(*place, "--quota-project", "billing-proj", "--format", fmt)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"vertex-openai-env: error: the {fmt} format cannot carry the value of "
+        f"OPENAI_CUSTOM_HEADERS: it contains {char!r}; choose another --format\n"
     )
