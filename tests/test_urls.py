@@ -371,3 +371,17 @@ def test_api_endpoint_refusals_say_what_is_wanted() -> None:
 
 def test_only_slashes_are_taken_off_the_end_of_the_path() -> None:
     assert urls.api_root("https://example.com/BOX/") == "https://example.com/BOX"
+
+
+def test_a_location_refusal_in_full() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.check_location("us-central")
+    assert caught.value.message == (
+        "location \"us-central\" is not a Vertex AI location; did you mean 'us-central1'?"
+    )
+    with pytest.raises(InputError) as caught:
+        urls.check_location("$(x)")
+    assert caught.value.message == (
+        'location "$(x)" is not a Vertex AI location (use global, us, eu or a region such as '
+        "us-central1)"
+    )

@@ -18,7 +18,7 @@ from tests.fake_google import FakeGoogle
 from tests.shells import evaluate
 from vertex_openai_env.errors import InputError
 from vertex_openai_env.output import dotenv_text
-from vertex_openai_env.output.variables import custom_headers
+from vertex_openai_env.output.variables import Names, custom_headers, variables
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--format", "sh")
 MODEL = ("--model", "gemini-2.5-flash")
@@ -258,3 +258,25 @@ def test_a_name_without_a_value_is_no_variable() -> None:
     # python-dotenv reads a bare name as a name set to nothing (None), not as ""; unset
     # has nothing of it to judge.
     assert dotenv_text.values("A\nB=1\n#C=2\nexport D=\n") == {"B": "1", "D": ""}
+
+
+def test_the_variables_in_their_order_with_and_without_model_and_expiry() -> None:
+    every = variables("https://b", "tok", "2026-01-01T00:00:00Z", "google/m", Names())
+    assert list(every.items()) == [
+        ("OPENAI_API_KEY", "tok"),
+        ("OPENAI_BASE_URL", "https://b"),
+        ("OPENAI_MODEL", "google/m"),
+        ("OPENAI_DEFAULT_MODEL", "google/m"),
+        ("OPENAI_CHAT_MODEL_ID", "google/m"),
+        ("VERTEX_OPENAI_TOKEN_EXPIRES_AT", "2026-01-01T00:00:00Z"),
+        ("OPENAI_API_BASE", "https://b"),
+        ("OPENAI_AGENTS_DISABLE_TRACING", "1"),
+    ]
+    fewest = variables("https://b", "tok", None, None, Names(), "x-goog-user-project:p")
+    assert list(fewest.items()) == [
+        ("OPENAI_API_KEY", "tok"),
+        ("OPENAI_BASE_URL", "https://b"),
+        ("OPENAI_API_BASE", "https://b"),
+        ("OPENAI_AGENTS_DISABLE_TRACING", "1"),
+        ("OPENAI_CUSTOM_HEADERS", "x-goog-user-project:p"),
+    ]
