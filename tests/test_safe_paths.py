@@ -33,6 +33,18 @@ def test_links_are_followed_step_by_step_relative_to_their_folder(tmp_path: Path
     assert real_path(tmp_path / "up" / "new") == tmp_path / "real" / "new"
 
 
+def test_dot_dot_after_a_link_climbs_from_where_the_link_points_as_the_kernel_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to("real/sub")
+    monkeypatch.chdir(tmp_path)
+    for path in (Path("link/../x.env"), tmp_path / "link" / ".." / "x.env"):
+        assert real_path(path) == tmp_path / "real" / "x.env"
+    (tmp_path / "real" / "x.env").write_text("written")
+    assert Path("link/../x.env").read_text() == "written"  # where the kernel finds it
+
+
 def test_a_link_to_a_file_not_yet_there_names_that_file(tmp_path: Path) -> None:
     (tmp_path / ".env").symlink_to("config/app.env")
     (tmp_path / "config").mkdir()

@@ -40,13 +40,17 @@ def read(path: str | os.PathLike[str], limit: int) -> bytes:
     is not followed), NotPrivate when it is not a regular file or not ours alone.
     """
     fd = os.open(path, _FLAGS)
-    with os.fdopen(fd, "rb") as stream:
+    try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(info.st_mode):  # a folder, too, which fdopen would refuse
             raise NotPrivate("special", "is not a regular file")
         problem = _problem(info)
         if problem:
             raise problem
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as stream:
         return stream.read(limit)
 
 

@@ -29,7 +29,8 @@ def real_path(path: Path) -> Path:
 
     The file itself may not exist yet; every folder on the way must.
     """
-    pending = list(Path(os.path.abspath(path)).parts)
+    # Not os.path.abspath: it drops `link/..` as text, where the kernel follows the link first.
+    pending = list((path if path.is_absolute() else Path.cwd() / path).parts)
     current = Path(pending.pop(0))
     hops = 0
     while pending:
