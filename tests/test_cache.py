@@ -18,7 +18,9 @@ from tests.conftest import NOBODY, exported, invoke, metadata_env, run
 from tests.fake_google import FakeGoogle
 from vertex_openai_env.deadline import Deadline
 from vertex_openai_env.tokens import cache
+from vertex_openai_env.tokens.cache import TokenCache
 from vertex_openai_env.tokens.registry import SOURCES
+from vertex_openai_env.tokens.types import TokenRequest
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -337,3 +339,50 @@ def test_a_runtime_folder_that_cannot_be_made_is_named(
         f"token cache not used: cannot create {blocker / 'vertex-openai-env'}: Not a directory"
         in result.stderr
     )
+
+
+def new_cache() -> TokenCache:
+    return TokenCache(os.environ, min_valid=300, deadline=Deadline(10))
+
+
+def test_the_cache_says_where_each_token_came_from(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    first = new_cache()
+    assert first.story == ""  # nothing said before a token is asked for
+    fetched = first.get(TokenRequest())
+    assert first.story == f"token: fetched from {fetched.credential.origin}"
+    assert fetched.credential.origin
+    again = new_cache()
+    assert again.get(TokenRequest()) == fetched
+    assert re.fullmatch(r"token: from the cache \(59m\d\ds left\)", again.story), again.story
+    assert google.count("/token") == 1
+
+
+def test_a_fresh_token_asked_for_skips_the_cache_and_replaces_the_entry(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    old = new_cache().get(TokenRequest())
+    forced = new_cache()
+    new = forced.get(TokenRequest(), fresh=True)
+    assert new.token.value != old.token.value
+    assert forced.story.startswith("token: fetched from ")
+    assert google.count("/token") == 2
+    assert new_cache().get(TokenRequest()).token.value == new.token.value  # kept for next time
+    assert google.count("/token") == 2
+
+
+def test_without_a_private_folder_every_run_fetches_and_says_why(
+    google: FakeGoogle, service_account: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = tmp_path / "runtime"
+    (runtime / "vertex-openai-env").mkdir(parents=True, mode=0o755)
+    (runtime / "vertex-openai-env").chmod(0o755)  # open to others: not trusted with tokens
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    first, second = new_cache(), new_cache()
+    assert first.get(TokenRequest()) != second.get(TokenRequest())
+    assert google.count("/token") == 2
+    assert first.notes == [
+        f"token cache not used: {runtime / 'vertex-openai-env'} is open to others (mode 0755)"
+    ]
+    assert list((runtime / "vertex-openai-env").iterdir()) == []
