@@ -132,6 +132,8 @@ def api_root(value: str) -> str:
     except ValueError as exc:
         raise bad from exc
     valid_host = bool(re.fullmatch(HOST_PATTERN, host)) or _is_ip(host)
+    if "[" in parts.netloc and ":" not in host:
+        valid_host = False  # brackets hold an IPv6 address only (Python 3.10 lets `[name]` by)
     if (
         parts.scheme not in ("http", "https")
         or not valid_host
