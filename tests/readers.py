@@ -107,3 +107,34 @@ def cmd_assignments(text: str) -> dict[str, str]:
         assert not set(value) & set('"%!'), "cmd would change this value"
         values[name] = value
     return values
+
+
+def powershell_session(text: str, environ: dict[str, str]) -> dict[str, str]:
+    """The environment after `text` is piped line by line into Invoke-Expression: the
+    assignments as above, and `Remove-Item Env:NAME`, which removes NAME. Remove-Item of any
+    other path deletes a file; of a variable not set, it prints an error unless told
+    `-ErrorAction SilentlyContinue`."""
+    environ = dict(environ)
+    for line in text.removesuffix("\n").split("\n"):
+        removal = re.fullmatch(r"Remove-Item (\S+)((?: -ErrorAction SilentlyContinue)?)", line)
+        if removal is None:
+            environ.update(powershell_assignments(line))
+            continue
+        path, quiet = removal.groups()
+        assert path.startswith("Env:"), f"Remove-Item {path} deletes a file, not a variable"
+        name = path.removeprefix("Env:")
+        assert name in environ or quiet, f"PowerShell prints an error: {name} is not set"
+        environ.pop(name, None)
+    return environ
+
+
+def cmd_session(text: str, environ: dict[str, str]) -> dict[str, str]:
+    """The environment after cmd runs the `set "NAME=value"` lines of `text`: an empty
+    value removes NAME (cmd has no empty variables)."""
+    environ = dict(environ)
+    for line in text.removesuffix("\n").split("\n"):
+        for name, value in cmd_assignments(line).items():
+            environ[name] = value
+            if not value:
+                del environ[name]
+    return environ

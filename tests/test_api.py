@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
+import json
 import subprocess
 import sys
 import threading
@@ -16,7 +18,7 @@ from openai import AsyncOpenAI, OpenAI
 from tests.conftest import use_service_account
 from tests.fake_google import Call, FakeGoogle
 from vertex_openai_env import AsyncTokenProvider, TokenProvider, base_url
-from vertex_openai_env.errors import InputError
+from vertex_openai_env.errors import InputError, TokenSourceError
 
 
 def test_the_sdk_keeps_working_across_token_expiries(
@@ -192,3 +194,50 @@ def test_the_async_provider_is_told_apart_from_a_sync_one_as_langchain_does() ->
     assert inspect.iscoroutinefunction(AsyncTokenProvider())
     assert not inspect.iscoroutinefunction(TokenProvider())
     assert str(inspect.signature(AsyncTokenProvider())) == "()"
+
+
+def test_an_environment_given_is_the_only_one_read(
+    google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = google.service_account_file(tmp_path)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "process-proj")
+    environ = {
+        "GOOGLE_APPLICATION_CREDENTIALS": str(key),
+        "GOOGLE_CLOUD_PROJECT": "given-proj",
+        "GOOGLE_CLOUD_LOCATION": "us",
+    }
+    assert base_url(environ=environ) == (
+        "https://aiplatform.us.rep.googleapis.com/v1beta1/projects/given-proj/locations/us"
+        "/endpoints/openapi"
+    )
+    # The process has no credentials: only the given environment's key can answer.
+    assert google.valid(TokenProvider(environ=environ)())
+    assert google.valid(asyncio.run(AsyncTokenProvider(environ=environ)()))
+
+
+def test_a_fresh_async_token_is_answered_from_memory(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    provider = AsyncTokenProvider()
+
+    async def twice() -> tuple[str, str]:
+        return await provider(), await provider()
+
+    first, second = asyncio.run(twice())
+    assert first == second
+    assert google.count("/token") == 1
+
+
+def test_scopes_and_token_source_given_are_the_ones_used(
+    google: FakeGoogle, service_account: Path
+) -> None:
+    TokenProvider(scopes=("cloud-platform", "userinfo.email"))()
+    assertion = next(call for call in google.calls if call.path == "/token").form()["assertion"]
+    payload = assertion.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["scope"].split() == [
+        "https://www.googleapis.com/auth/cloud-platform",
+        "https://www.googleapis.com/auth/userinfo.email",
+    ]
+    with pytest.raises(TokenSourceError, match=r"^gcloud is not installed or not on PATH$"):
+        TokenProvider(token_source="gcloud", environ={"PATH": ""})()

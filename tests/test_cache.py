@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from tests.conftest import NOBODY, exported, invoke, metadata_env, run
 from tests.fake_google import FakeGoogle
 from vertex_openai_env.deadline import Deadline
+from vertex_openai_env.tokens import cache
 from vertex_openai_env.tokens.registry import SOURCES
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
@@ -243,3 +245,95 @@ def test_every_token_source_names_whose_credentials_it_answers_for(
     assert named[0] is not None
     assert named[0] == named[1]
     assert named[0] != named[2]
+
+
+@pytest.mark.parametrize(
+    ("unset", "where"),
+    [
+        (("XDG_RUNTIME_DIR",), "cache/vertex-openai-env"),  # CI runners, containers
+        (("XDG_RUNTIME_DIR", "XDG_CACHE_HOME"), "home/.cache/vertex-openai-env"),
+    ],
+)
+def test_without_a_runtime_folder_tokens_go_to_the_user_cache(
+    unset: tuple[str, ...],
+    where: str,
+    google: FakeGoogle,
+    service_account: Path,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in unset:
+        monkeypatch.delenv(name)
+    assert token() == token()
+    assert google.count("/token") == 1
+    folder = isolated / where
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    (entry,) = folder.iterdir()
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert not (isolated / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "where"),
+    [
+        ("darwin", {"HOME": "/Users/u"}, "/Users/u/Library/Caches/vertex-openai-env"),
+        ("win32", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/L/vertex-openai-env/Cache"),
+        ("win32", {"HOME": "/h"}, "/h/.cache/vertex-openai-env"),
+        ("linux", {"HOME": "/h", "LOCALAPPDATA": "/L"}, "/h/.cache/vertex-openai-env"),
+        ("linux", {"HOME": "/h", "XDG_RUNTIME_DIR": ""}, "/h/.cache/vertex-openai-env"),
+        ("darwin", {"HOME": "/h", "XDG_CACHE_HOME": "/x"}, "/x/vertex-openai-env"),
+        ("darwin", {"HOME": "/h", "XDG_RUNTIME_DIR": "/r"}, "/r/vertex-openai-env"),
+    ],
+)
+def test_the_cache_folder_of_each_platform(
+    platform: str, environ: dict[str, str], where: str
+) -> None:
+    # Only this machine's platform runs for real: the others are named, not reached.
+    assert cache.default_folder(environ, platform) == where
+
+
+def test_without_home_the_cache_is_under_the_users_home_folder(
+    monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(isolated / "elsewhere"))  # what expanduser reads
+    assert cache.default_folder({}) == str(isolated / "elsewhere/.cache/vertex-openai-env")
+
+
+def test_verbose_says_where_the_token_came_from(google: FakeGoogle, service_account: Path) -> None:
+    first = invoke(*ARGS, "--verbose").stderr
+    assert "\nvertex-openai-env: token: fetched from $GOOGLE_APPLICATION_CREDENTIALS" in first
+    second = invoke(*ARGS, "--verbose").stderr
+    assert re.search(
+        r"\nvertex-openai-env: token: from the cache \(59m(\d{1,2}s)? left\)\n", second
+    )
+
+
+def test_a_cache_that_cannot_be_written_is_named_and_the_token_still_printed(
+    google: FakeGoogle, service_account: Path, folder: Path
+) -> None:
+    token()
+    (entry,) = folder.iterdir()
+    entry.unlink()
+    entry.mkdir()  # where the entry goes, a folder: it can be neither read nor replaced
+    result = invoke(*ARGS)
+    assert result.exit_code == 0
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert (
+        f"vertex-openai-env: note: could not write the token cache in {folder}: "
+        "Is a directory\n" in result.stderr
+    )
+
+
+def test_a_runtime_folder_that_cannot_be_made_is_named(
+    google: FakeGoogle, service_account: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = isolated / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(blocker))
+    result = invoke(*ARGS)
+    assert result.exit_code == 0
+    assert google.valid(exported(result.stdout)["OPENAI_API_KEY"])
+    assert (
+        f"token cache not used: cannot create {blocker / 'vertex-openai-env'}: Not a directory"
+        in result.stderr
+    )

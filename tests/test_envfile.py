@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from dotenv import dotenv_values
@@ -16,7 +16,6 @@ from tests.fake_google import FakeGoogle
 from vertex_openai_env.deadline import Deadline
 from vertex_openai_env.errors import OutputError
 from vertex_openai_env.output import envfile
-from vertex_openai_env.output.dotenv_text import merge
 
 NEW = {"OPENAI_API_KEY": "ya29.new", "OPENAI_BASE_URL": "https://h/v1"}
 
@@ -118,23 +117,48 @@ def test_a_symlink_is_written_through_and_kept(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("setup", "message", "fix"),
     [
-        (lambda p: p.mkdir(), "it is a folder"),
-        (lambda p: (p.write_text("A=1\n"), p.chmod(0o444)), "is read-only"),
-        (lambda p: p.write_bytes(b"A=\xff\xfe\n"), "is not UTF-8 text"),
+        (lambda p: p.mkdir(), "cannot write {path}: it is a folder, not a file", None),
+        (
+            lambda p: (p.write_text("A=1\n"), p.chmod(0o444)),
+            "{path} is read-only (mode 0444); not changing it",
+            "chmod u+w {path}",
+        ),
+        (
+            lambda p: p.write_bytes(b"A=\xff\xfe\n"),
+            "{path} is not UTF-8 text; not changing it",
+            None,
+        ),
+        (lambda p: os.mkfifo(p), "cannot write {path}: it is not a regular file", None),
     ],
 )
 def test_unwritable_targets_are_refused_untouched(
-    setup: Callable[[Path], object], message: str, tmp_path: Path
+    setup: Callable[[Path], object], message: str, fix: str | None, tmp_path: Path
 ) -> None:
     folder = tmp_path / "project"
     folder.mkdir()
     path = folder / ".env"
     setup(path)
     before = path.read_bytes() if path.is_file() else None
-    with pytest.raises(OutputError, match=message):
-        envfile.update(path, NEW, Deadline(10))
+    refused: list[OutputError] = []
+
+    def update() -> None:
+        with pytest.raises(OutputError) as caught:
+            envfile.update(path, NEW, Deadline(10))
+        refused.append(caught.value)
+
+    writer = threading.Thread(target=update)
+    writer.start()
+    writer.join(10)
+    if writer.is_alive():  # waiting for a writer on the FIFO: give it one, then fail
+        with path.open("w"):
+            pass
+        writer.join()
+        pytest.fail("the update waited on a FIFO")
+    (error,) = refused
+    assert error.message == message.format(path=path)
+    assert error.fix == (fix and fix.format(path=path))
     if before is not None:
         assert path.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == [".env"]
@@ -261,43 +285,6 @@ def test_watch_and_unset_do_not_go_together(tmp_path: Path) -> None:
     assert not (tmp_path / ".env").exists()
 
 
-def appending_meanwhile(monkeypatch: pytest.MonkeyPatch, path: Path, times: int) -> list[str]:
-    """Someone appends a line (as `>>` does) after the tool has read the file, `times` times."""
-    appended: list[str] = []
-
-    def merge_while_someone_appends(text: str, variables: Any) -> str:
-        if len(appended) < times:
-            appended.append(f"HAND_{len(appended)}=1")
-            with path.open("a") as stream:
-                stream.write(appended[-1] + "\n")
-        return merge(text, variables)
-
-    monkeypatch.setattr(envfile, "merge", merge_while_someone_appends)
-    return appended
-
-
-def test_a_line_appended_while_it_rewrites_is_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / ".env"
-    path.write_text("A=1\n")
-    appended = appending_meanwhile(monkeypatch, path, times=2)
-    envfile.update(path, NEW, Deadline(10))
-    assert dotenv_values(path) == {"A": "1", "HAND_0": "1", "HAND_1": "1", **NEW}
-    assert len(appended) == 2
-
-
-def test_a_file_that_keeps_changing_is_left_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / ".env"
-    path.write_text("A=1\n")
-    appending_meanwhile(monkeypatch, path, times=1000)
-    with pytest.raises(OutputError, match="kept changing while being rewritten"):
-        envfile.update(path, NEW, Deadline(10))
-    assert path.read_text() == "A=1\n" + "".join(f"HAND_{n}=1\n" for n in range(envfile.ATTEMPTS))
-
-
 def shared_folder(base: Path, owner: int = 0) -> Path:
     """A sticky, world-writable folder (as /tmp is) owned by `owner`."""
     folder = base / "shared"
@@ -357,3 +344,79 @@ def test_root_writes_another_users_file_through_a_link_only_if_the_link_is_roots
     envfile.update(mine, NEW, Deadline(10))
     assert dotenv_values(theirs) == {"THEIRS": "1", **NEW}
     assert mine.is_symlink()
+
+
+def test_a_bare_name_of_ours_becomes_an_assignment(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("OPENAI_API_KEY\nA=1\n")
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_text() == ("OPENAI_API_KEY=ya29.new\nA=1\nOPENAI_BASE_URL=https://h/v1\n")
+
+
+def test_root_judges_a_file_by_its_owner_not_its_group(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    folder = shared_tmp / "theirs"
+    folder.mkdir()
+    os.chown(folder, NOBODY, NOBODY)
+    path = folder / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, NOBODY, 0)  # their file, in root's group, in a folder they can write
+    with pytest.raises(OutputError) as caught:
+        envfile.update(path, NEW, Deadline(10))
+    assert caught.value.message == (
+        f"{path} belongs to another user (uid {NOBODY}) who can write its folder {folder}: "
+        "root's token would be theirs; not writing it"
+    )
+    assert path.read_text() == "A=1\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # The last line, without a line end: it stays without one.
+        ("A=1\nOPENAI_API_KEY=old", "A=1\nOPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"),
+        # A comment on a CRLF line keeps its line end, once.
+        (
+            "OPENAI_BASE_URL=https://old  # note\r\nA=1\r\n",
+            "OPENAI_BASE_URL=https://h/v1  # note\r\nA=1\r\nOPENAI_API_KEY=ya29.new\r\n",
+        ),
+        # Old Mac line ends: a file ending in CR needs no other line end first.
+        ("A=1\r", "A=1\rOPENAI_API_KEY=ya29.new\rOPENAI_BASE_URL=https://h/v1\r"),
+    ],
+)
+def test_line_ends_are_kept_exactly(before: str, after: str, tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(before.encode())
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_bytes() == after.encode()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_fails_to_read_or_to_be_created_is_named_with_the_reason() -> None:
+    # Linux's /proc: a process's memory opens but fails to read at address 0, and no file
+    # can be created in a process's folder, not even by root.
+    with pytest.raises(OutputError) as caught:
+        envfile.update(Path("/proc/self/mem"), NEW, Deadline(10))
+    assert caught.value.message == "cannot read /proc/self/mem: Input/output error"
+    with pytest.raises(OutputError) as caught:
+        envfile.update(Path("/proc/self/.env"), NEW, Deadline(10))
+    assert caught.value.message == (
+        f"cannot write /proc/self/.env: No such file or directory in folder /proc/{os.getpid()}"
+    )
+
+
+def test_a_new_file_holds_our_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    envfile.update(path, NEW, Deadline(10))
+    assert path.read_text() == "OPENAI_API_KEY=ya29.new\nOPENAI_BASE_URL=https://h/v1\n"
+
+
+def test_root_keeps_the_owner_of_a_file_in_roots_group(shared_tmp: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can write another user's file")
+    path = shared_tmp / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, NOBODY, 0)  # theirs, though the group is root's
+    envfile.update(path, NEW, Deadline(10))
+    assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from tests.conftest import cli_env, invoke
 from tests.fake_google import FakeGoogle
+from vertex_openai_env.live.runner import child_environment
 
 ARGS = ["vertex-openai-env", "--project", "my-proj", "--location", "us-central1"]
 # What is said of the command holds for `exec --serve` as well, where the tool stays.
@@ -87,6 +89,11 @@ def test_a_command_that_cannot_start_is_reported(
     assert result.returncode == status
     assert result.stdout == ""
     assert message in result.stderr
+    reason = (
+        r"(: (?!None$)[A-Z][a-z ]+)?"  # what the system said, when it said more than "not found"
+    )
+    assert re.fullmatch(f"vertex-openai-env: error: {message}{reason}\n", result.stderr)
+    assert (status == 126) == ("cannot run /etc/hostname: " in result.stderr)
 
 
 def test_export_options_do_not_mix_with_commands() -> None:
@@ -100,3 +107,16 @@ def test_failing_settings_run_nothing(tmp_path: Path) -> None:
     result = run("--model", "$(bad)", "exec", "--", "touch", str(marker))
     assert result.returncode == 2
     assert not marker.exists()
+
+
+def test_the_child_environment_drops_a_stale_api_base_only() -> None:
+    base = "OPENAI_API_BASE"
+    assert child_environment({"PATH": "/bin"}, {"OPENAI_API_KEY": "k"}) == {
+        "PATH": "/bin",
+        "OPENAI_API_KEY": "k",
+    }
+    assert child_environment({base: "stale", "A": "1"}, {"OPENAI_API_KEY": "k"}) == {
+        "A": "1",
+        "OPENAI_API_KEY": "k",
+    }
+    assert child_environment({base: "stale"}, {base: "new"}) == {base: "new"}

@@ -14,7 +14,9 @@ import pytest
 from tests.conftest import cli_env, invoke, require
 from tests.fake_google import FakeGoogle
 from tests.readers import github_env_file
+from vertex_openai_env.errors import InputError, OutputError
 from vertex_openai_env.output.formats import github
+from vertex_openai_env.output.formats.base import Output
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -161,3 +163,59 @@ def test_a_failed_append_leaves_a_half_written_heredoc(
     after = github_env.read_bytes()
     # ... but the file was not put back as it was:
     assert after == before, f"GITHUB_ENV left with a torn entry:\n{after[len(before) :]!r}"
+
+
+def test_masks_escape_what_the_runner_unescapes() -> None:
+    # The runner turns %25, %0D and %0A (capitals, as its own escaping writes them) back.
+    assert github.mask("50%\r\nx%0A") == "::add-mask::50%25%0D%0Ax%250A\n"
+
+
+def test_every_secret_gets_its_own_mask_line_and_nothing_else_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "github_env"
+    output = Output(
+        {"A": "one", "B": "two", "C": "shown"},
+        secrets=frozenset({"A", "B"}),
+        environ={"GITHUB_ENV": str(env_file)},
+    )
+    assert github.FORMAT.render(output) == ""
+    assert capsys.readouterr().out == "::add-mask::one\n::add-mask::two\n"
+    assert github_env_file(env_file.read_text()) == {"A": "one", "B": "two", "C": "shown"}
+
+
+def test_an_entry_follows_a_final_newline_directly(
+    google: FakeGoogle, service_account: Path, actions_files: tuple[Path, Path]
+) -> None:
+    env_file, _ = actions_files
+    assert invoke(*ARGS, "--format", "github").exit_code == 0
+    assert env_file.read_text().startswith("EARLIER=step\nOPENAI_API_KEY<<ghadelimiter_")
+
+
+def test_outside_actions_the_error_says_what_to_do(tmp_path: Path) -> None:
+    output = Output({"A": "1"}, environ={"GITHUB_ENV": ""})
+    with pytest.raises(InputError) as caught:
+        github.FORMAT.render(output)
+    assert caught.value.message == (
+        "--format github needs $GITHUB_ENV, which GitHub Actions sets in every step; "
+        "outside Actions choose another --format"
+    )
+
+
+def test_a_file_that_cannot_be_cut_back_does_not_hide_the_first_failure(tmp_path: Path) -> None:
+    # /dev/null takes the append but cannot be truncated back: that is not worth a word.
+    folder = tmp_path / "github_output"
+    folder.mkdir()
+    output = Output(
+        {"A": "1"},
+        environ={"GITHUB_ENV": os.devnull, "GITHUB_OUTPUT": str(folder)},
+        step_outputs=True,
+    )
+    with pytest.raises(OutputError) as caught:
+        github.FORMAT.render(output)
+    assert caught.value.message == f"cannot append to {folder}: Is a directory"
+
+
+def test_a_delimiter_inside_the_value_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match=r"^the heredoc delimiter occurs in the value$"):
+        github.env_block("A", "x EOF y", "EOF")

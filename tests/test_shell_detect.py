@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import cli_env, require
-from vertex_openai_env.output.shell_detect import detect, format_of
+from vertex_openai_env.output.shell_detect import detect, format_of, process_name
 
 # Each shell runs the tool in a command substitution, as `eval` and `source` do.
 CAPTURE = {
@@ -65,3 +67,49 @@ def test_posix_sh_when_nothing_is_known() -> None:
 )
 def test_shell_names(program: str, fmt: str | None) -> None:
     assert format_of(program) == fmt
+
+
+def started(command: list[str]) -> subprocess.Popen[bytes]:
+    """`command`, running: past the fork, its name is the program's, not ours."""
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 10
+    while process_name(process.pid) != Path(command[0]).name:
+        assert time.monotonic() < deadline, "it did not start"
+        time.sleep(0.01)
+    return process
+
+
+def test_the_parent_given_is_the_one_asked() -> None:
+    fish = started([require("fish"), "-c", "sleep 30"])
+    try:
+        assert detect({"SHELL": "/bin/bash"}, parent=fish.pid) == (
+            "fish",
+            "the parent process is fish",
+        )
+    finally:
+        fish.kill()
+        fish.wait()
+    assert detect({}, parent=os.getpid()) == ("sh", "no known shell found: POSIX sh")
+
+
+def test_without_proc_the_name_comes_from_ps_as_on_macos(tmp_path: Path) -> None:
+    require("ps")
+    sleeper = started(["sleep", "30"])
+    try:
+        assert process_name(sleeper.pid, proc=str(tmp_path)) == "sleep"
+        assert process_name(sleeper.pid, proc=str(tmp_path), platform="win32") is None
+        assert process_name(sleeper.pid) == "sleep"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert process_name(sleeper.pid, proc=str(tmp_path)) is None  # gone: ps prints nothing
+
+
+def test_where_there_is_proc_no_ps_is_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeper = started(["sleep", "30"])
+    try:
+        monkeypatch.setenv("PATH", "")  # a ps, if one were run, could not be found
+        assert process_name(sleeper.pid) == "sleep"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -92,9 +92,73 @@ def test_api_endpoint_rejects_anything_else(given: str) -> None:
         urls.api_root(given)
 
 
-def test_plain_http_is_refused_for_remote_hosts() -> None:
-    with pytest.raises(InputError, match="plain http"):
-        urls.api_root("http://proxy.example.com:8080")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://proxy.example.com:8080",
+        "http://10.1.2.3:8080",  # private, not loopback: the token would cross a network
+        "http://192.168.1.10",
+        "http://172.16.0.1",
+        "http://169.254.169.254",
+        "http://[fd00::1]:8080",
+        "http://0.0.0.0:8080",
+        "http://localhost.example.com",
+        "http://127.example.com",
+    ],
+)
+def test_plain_http_is_refused_for_other_than_loopback(url: str) -> None:
+    with pytest.raises(InputError, match="refusing to send an access token over plain http"):
+        urls.api_root(url)
+    assert urls.api_root(url.replace("http://", "https://")).startswith("https://")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8080",
+        "http://LocalHost",
+        "http://127.0.0.1",
+        "http://127.9.9.9:1",
+        "http://[::1]",
+    ],
+)
+def test_plain_http_is_allowed_for_loopback(url: str) -> None:
+    assert urls.api_root(url) == url.lower()
+
+
+@pytest.mark.parametrize(
+    ("given", "root"),
+    [
+        ("http://127.0.0.1:9/a.b/c_d/e~f/g-h/", "http://127.0.0.1:9/a.b/c_d/e~f/g-h"),
+        ("example.com:443", "https://example.com:443"),
+        ("https://EXAMPLE.com", "https://example.com"),
+        ("[2001:db8::1]:8443", "https://[2001:db8::1]:8443"),
+        ("a-b.c-d.example", "https://a-b.c-d.example"),
+        ("https://example.com:0", "https://example.com:0"),
+    ],
+)
+def test_api_endpoint_keeps_what_it_is_given(given: str, root: str) -> None:
+    assert urls.api_root(given) == root
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://example.com/a:b",  # allowed in a host:port, not in the path
+        "https://example.com/a[b]",
+        "https://example.com//a",
+        "https://[example.com]",
+        "https://:8443",
+        "https://example..com",
+        "https://example.com-",
+        "http://[::1",
+        "mailto:user",
+        "https:/example.com",
+    ],
+)
+def test_api_endpoint_refuses_what_only_the_url_parser_would_notice(given: str) -> None:
+    with pytest.raises(InputError, match="is not a host name or an http\\(s\\) URL"):
+        urls.api_root(given)
 
 
 @pytest.mark.parametrize(
@@ -255,3 +319,55 @@ def test_model_ids_are_never_refused_only_noted(given: str, model: str, note: st
     assert place.target.id == model
     notes = " ".join(place.notes)
     assert (note in notes) if note else "model" not in notes
+
+
+ENDPOINTS_FIX = "vertex-openai-env endpoints --location REGION  # lists a region's endpoints"
+
+
+def test_refusals_say_what_a_valid_value_looks_like_and_what_to_run() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.check_endpoint_id("My-Endpoint")
+    assert caught.value.message == (
+        'endpoint "My-Endpoint" is not a Vertex endpoint ID (digits, or up to 63 lowercase '
+        "letters, digits and hyphens starting with a letter)"
+    )
+    assert caught.value.fix == ENDPOINTS_FIX
+    with pytest.raises(InputError) as caught:
+        urls.check_api_version("v2")
+    assert caught.value.message == 'API version "v2" is not one of v1beta1, v1'
+    with pytest.raises(InputError) as caught:
+        urls.check_project("My-Proj")
+    assert caught.value.fix == "gcloud projects list"
+
+
+def test_a_defaulted_location_says_so_and_names_the_option_to_pass() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.check_regional("global")
+    assert caught.value.message == (
+        "endpoints live in a region, not in 'global': pass --location REGION"
+    )
+    assert caught.value.fix == ENDPOINTS_FIX
+    with pytest.raises(InputError) as caught:
+        urls.check_regional("us", "location=", defaulted=True)
+    assert caught.value.message == (
+        "endpoints live in a region, not in 'us' (no location given): pass location= REGION"
+    )
+
+
+def test_api_endpoint_refusals_say_what_is_wanted() -> None:
+    with pytest.raises(InputError) as caught:
+        urls.api_root("ftp://example.com")
+    assert caught.value.message == (
+        'API endpoint "ftp://example.com" is not a host name or an http(s) URL (such as '
+        "us-central1-aiplatform.googleapis.com or https://proxy.example:8443)"
+    )
+    with pytest.raises(InputError) as caught:
+        urls.api_root("http://10.0.0.1")
+    assert caught.value.message == (
+        'refusing to send an access token over plain http to "10.0.0.1"; use an https URL '
+        "(plain http is allowed for loopback only)"
+    )
+
+
+def test_only_slashes_are_taken_off_the_end_of_the_path() -> None:
+    assert urls.api_root("https://example.com/BOX/") == "https://example.com/BOX"

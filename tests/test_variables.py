@@ -16,6 +16,9 @@ from dotenv import dotenv_values
 from tests.conftest import cli_env, exported, invoke, require, use_service_account
 from tests.fake_google import FakeGoogle
 from tests.shells import evaluate
+from vertex_openai_env.errors import InputError
+from vertex_openai_env.output import dotenv_text
+from vertex_openai_env.output.variables import custom_headers
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--format", "sh")
 MODEL = ("--model", "gemini-2.5-flash")
@@ -226,3 +229,32 @@ def test_a_header_from_the_environment_runs_code_in_the_other_shell(
     command = script.format(tool=TOOL, args=" ".join(WRONG_SHELL_ARGS))
     subprocess.run([shell, "-c", command], env=env, capture_output=True, timeout=60)
     assert not proof.exists(), f"{shell} ran the command hidden in OPENAI_CUSTOM_HEADERS"
+
+
+def test_a_header_line_is_ours_by_its_name_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A value may hold colons (a URL, a time): only the part before the first one names it.
+    others = "X-Trace: https://trace.example:443/a\n X-Goog-User-Project : old:proj "
+    assert custom_headers({"OPENAI_CUSTOM_HEADERS": others}, "new-proj") == (
+        "X-Trace: https://trace.example:443/a\nx-goog-user-project:new-proj"
+    )
+    assert custom_headers({"OPENAI_CUSTOM_HEADERS": others}, None) == (
+        "X-Trace: https://trace.example:443/a"
+    )
+    assert custom_headers({"OPENAI_CUSTOM_HEADERS": "X-Note: x-goog-user-project:p"}, None) is None
+
+
+def test_a_header_line_that_could_run_code_is_refused_with_the_way_out() -> None:
+    with pytest.raises(InputError) as caught:
+        custom_headers({"OPENAI_CUSTOM_HEADERS": "X-Team: 'ml'"}, "p")
+    assert caught.value.message == (
+        "$OPENAI_CUSTOM_HEADERS holds a line the tool cannot pass on safely: "
+        "\"X-Team: 'ml'\" (a header name, a colon, and a value without quotes, backslashes, "
+        "$ or `)"
+    )
+    assert caught.value.fix == "fix that line, or leave the variable alone with --no-quota-header"
+
+
+def test_a_name_without_a_value_is_no_variable() -> None:
+    # python-dotenv reads a bare name as a name set to nothing (None), not as ""; unset
+    # has nothing of it to judge.
+    assert dotenv_text.values("A\nB=1\n#C=2\nexport D=\n") == {"B": "1", "D": ""}

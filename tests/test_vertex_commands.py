@@ -132,11 +132,33 @@ def test_dedicated_needs_an_endpoint(vertex: FakeGoogle) -> None:
     assert "--dedicated goes with --endpoint" in result.stderr
 
 
-def test_a_forged_dedicated_name_never_reaches_the_output(vertex: FakeGoogle) -> None:
-    vertex.endpoints[LOCATION][2]["dedicatedEndpointDns"] = "x.example.com/$(touch PWNED)"
+@pytest.mark.parametrize(
+    "dns",
+    [
+        "x.example.com/$(touch PWNED)",
+        "x.prediction.vertexai.goog.example.com",
+        # Letters that match [a-z] only when a pattern ignores case in Unicode: the token
+        # would go to whatever IDNA makes of them.
+        "\u212aey.us-central1-123.prediction.vertexai.goog",  # Kelvin sign, lower() is k
+        "\u017fx.us-central1-123.prediction.vertexai.goog",  # long s
+        "x.us-central1-123.PREDICTION.VERTEXAI.GOOG.",
+    ],
+)
+def test_a_forged_dedicated_name_never_reaches_the_output(vertex: FakeGoogle, dns: str) -> None:
+    vertex.endpoints[LOCATION][2]["dedicatedEndpointDns"] = dns
     result = cli(vertex, "--endpoint", "1002", "--dedicated")
     assert result.exit_code == 1
-    assert "PWNED" not in result.stdout + result.stderr
+    assert "endpoint 1002 has no dedicated DNS name" in result.stderr
+    assert result.stdout == ""
+    assert dns not in result.stderr
+
+
+def test_a_dedicated_name_in_capitals_is_still_googles(vertex: FakeGoogle) -> None:
+    dns = "1002.US-CENTRAL1-123.Prediction.VertexAI.goog"
+    vertex.endpoints[LOCATION][2]["dedicatedEndpointDns"] = dns
+    result = cli(vertex, "--endpoint", "1002", "--dedicated")
+    assert result.exit_code == 0, result.stderr
+    assert f"https://{dns}/" in result.stdout
 
 
 def test_check_all_good_with_probe(vertex: FakeGoogle) -> None:

@@ -26,7 +26,8 @@ def run(command: list[str], env: Mapping[str, str]) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name != "posix":  # pragma: no cover - Windows cannot replace a process
-        sys.exit(subprocess.run(command, env=dict(env), check=False).returncode)
+        done = subprocess.run(command, env=dict(env), check=False)  # pragma: no mutate
+        sys.exit(done.returncode)  # pragma: no mutate
     try:
         os.execvpe(command[0], command, dict(env))  # noqa: S606 - the user's own command
     except FileNotFoundError:

@@ -2,8 +2,8 @@
 
 A symlinked `.env` is written through to its target and the link is kept, when the link
 is ours (see `safe_paths`). Runs of this tool take turns on a lock on the file's folder;
-anything else that writes the file meanwhile (`>>` from a shell) is noticed just before
-the swap, and the merge starts over.
+anything else that writes the file meanwhile (`>>` from a shell, an editor saving) is
+noticed just before the swap, by its bytes, and the merge starts over.
 """
 
 from __future__ import annotations
@@ -47,12 +47,12 @@ def remove(
 
 
 class _Seen(NamedTuple):
-    """The file as it was read: its text, and what tells a later change."""
+    """The file as it was read: its text, the mode and owner to keep, its inode."""
 
     text: str
     mode: int
     owner: tuple[int, int] | None
-    identity: tuple[int, int, int] | None  # inode, size, mtime_ns; None: no file yet
+    inode: int | None  # None: no file yet
 
 
 def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: Deadline) -> int:
@@ -63,7 +63,7 @@ def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: D
     with _locked(folder, deadline):
         for _ in range(ATTEMPTS):
             seen = _read(target, path)
-            if seen.identity is None and not create:
+            if seen.inode is None and not create:
                 return 0
             try:
                 _write(target, change(seen.text), seen, path)
@@ -74,11 +74,9 @@ def _rewrite(path: Path, change: Callable[[str], str], create: bool, deadline: D
 
 
 def _read(target: Path, shown_as: Path) -> _Seen:
-    """The current text, the mode to keep (0600 when new), the owner to keep, its identity."""
+    """The current text, the mode to keep (0600 when new), the owner to keep, its inode."""
     try:
-        fd = os.open(
-            target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
+        fd = _open(target)
     except FileNotFoundError:
         return _Seen("", 0o600, None, None)
     except OSError as exc:
@@ -102,19 +100,32 @@ def _read(target: Path, shown_as: Path) -> _Seen:
         except UnicodeDecodeError as exc:
             raise OutputError(f"{shown_as} is not UTF-8 text; not changing it") from exc
     owner = (info.st_uid, info.st_gid) if uid() is not None else None
-    return _Seen(text, mode, owner, _identity(info))
+    return _Seen(text, mode, owner, info.st_ino)
 
 
-def _identity(info: os.stat_result) -> tuple[int, int, int]:
-    return info.st_ino, info.st_size, info.st_mtime_ns
+def _open(target: Path) -> int:
+    """A descriptor to read `target`: never through a link, never waiting on a FIFO."""
+    return os.open(
+        target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    )
 
 
 def _unchanged(target: Path, seen: _Seen) -> Callable[[], bool]:
+    """Whether `target` is still the file that was read, holding the same bytes. Size and
+    mtime cannot tell: a rewrite in place may keep the size, and a coarse clock (a second
+    on HFS+ and FAT) the mtime."""
+
     def check() -> bool:
         try:
-            return _identity(os.lstat(target)) == seen.identity
+            fd = _open(target)
         except FileNotFoundError:
-            return seen.identity is None
+            return seen.inode is None
+        except OSError:
+            return False  # a link or worse now: read again, and say what it is
+        with os.fdopen(fd, "rb") as stream:
+            if os.fstat(fd).st_ino != seen.inode:
+                return False
+            return stream.read() == seen.text.encode("utf-8")
 
     return check
 

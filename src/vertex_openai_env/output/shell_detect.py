@@ -46,14 +46,14 @@ def format_of(program: str) -> str | None:
     return _FORMAT_OF_SHELL.get(name)
 
 
-def process_name(pid: int) -> str | None:
+def process_name(pid: int, proc: str = "/proc", platform: str = sys.platform) -> str | None:
     """The command name of process `pid`, or None where it cannot be read cheaply."""
     try:
-        with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
+        with open(f"{proc}/{pid}/comm", encoding="utf-8") as comm:
             return comm.read().strip() or None
     except OSError:
         pass
-    if sys.platform == "win32":
+    if platform == "win32":
         return None
     import subprocess
 

@@ -120,12 +120,13 @@ def api_root(value: str) -> str:
         "(such as us-central1-aiplatform.googleapis.com or https://proxy.example:8443)"
     )
     if not re.fullmatch(_URL_CHARS, value):
-        # urlsplit silently drops tabs and newlines: refuse them before it sees them.
+        # urlsplit silently drops tabs and newlines: refuse them before it sees them. No @,
+        # ? or #: no user name, query or fragment gets this far.
         raise bad
     import urllib.parse
 
-    parts = urllib.parse.urlsplit(value if "://" in value else f"https://{value}")
-    try:
+    try:  # each of these refuses some malformed URLs (a bracketed name, a bad port)
+        parts = urllib.parse.urlsplit(value if "://" in value else f"https://{value}")
         port = parts.port
         host = parts.hostname or ""
     except ValueError as exc:
@@ -134,9 +135,7 @@ def api_root(value: str) -> str:
     if (
         parts.scheme not in ("http", "https")
         or not valid_host
-        or parts.username is not None
-        or parts.query
-        or parts.fragment
+        or parts.netloc.endswith(":")  # `https:/host` would otherwise name a host `https`
         or not re.fullmatch(_URL_PATH, parts.path)
     ):
         raise bad

@@ -36,16 +36,16 @@ ENDPOINT_OVERRIDES = (
 )
 
 
-def default_folder(environ: Mapping[str, str]) -> str:
+def default_folder(environ: Mapping[str, str], platform: str = sys.platform) -> str:
     """Where tokens are kept: the runtime folder if there is one, else the user cache."""
     if environ.get("XDG_RUNTIME_DIR"):
         return os.path.join(environ["XDG_RUNTIME_DIR"], FOLDER_NAME)
     if environ.get("XDG_CACHE_HOME"):
         return os.path.join(environ["XDG_CACHE_HOME"], FOLDER_NAME)
     home = environ.get("HOME") or os.path.expanduser("~")
-    if sys.platform == "darwin":
+    if platform == "darwin":
         return os.path.join(home, "Library", "Caches", FOLDER_NAME)
-    if os.name == "nt" and environ.get("LOCALAPPDATA"):
+    if platform == "win32" and environ.get("LOCALAPPDATA"):
         return os.path.join(environ["LOCALAPPDATA"], FOLDER_NAME, "Cache")
     return os.path.join(home, ".cache", FOLDER_NAME)
 
