@@ -16,7 +16,7 @@ from tests.fake_google import FakeGoogle
 from tests.readers import github_env_file
 from vertex_openai_env.errors import InputError, OutputError
 from vertex_openai_env.output.formats import github
-from vertex_openai_env.output.formats.base import Output
+from vertex_openai_env.output.formats.base import Rendering
 
 ARGS = ("--project", "my-proj", "--location", "us-central1", "--model", "gemini-2.5-flash")
 
@@ -174,7 +174,7 @@ def test_every_secret_gets_its_own_mask_line_and_nothing_else_is_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env_file = tmp_path / "github_env"
-    output = Output(
+    output = Rendering(
         {"A": "one", "B": "two", "C": "shown"},
         secrets=frozenset({"A", "B"}),
         environ={"GITHUB_ENV": str(env_file)},
@@ -193,7 +193,7 @@ def test_an_entry_follows_a_final_newline_directly(
 
 
 def test_outside_actions_the_error_says_what_to_do(tmp_path: Path) -> None:
-    output = Output({"A": "1"}, environ={"GITHUB_ENV": ""})
+    output = Rendering({"A": "1"}, environ={"GITHUB_ENV": ""})
     with pytest.raises(InputError) as caught:
         github.FORMAT.render(output)
     assert caught.value.message == (
@@ -206,7 +206,7 @@ def test_a_file_that_cannot_be_cut_back_does_not_hide_the_first_failure(tmp_path
     # /dev/null takes the append but cannot be truncated back: that is not worth a word.
     folder = tmp_path / "github_output"
     folder.mkdir()
-    output = Output(
+    output = Rendering(
         {"A": "1"},
         environ={"GITHUB_ENV": os.devnull, "GITHUB_OUTPUT": str(folder)},
         step_outputs=True,

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import NOBODY, as_other_user
 from vertex_openai_env.errors import OutputError
-from vertex_openai_env.output.safe_paths import check_owner, resolve
+from vertex_openai_env.output.safe_paths import check_owner, real_path
 
 
 def test_a_plain_path_is_itself_made_absolute(
@@ -17,8 +17,8 @@ def test_a_plain_path_is_itself_made_absolute(
 ) -> None:
     (tmp_path / "app").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert resolve(Path("app/.env")) == tmp_path / "app" / ".env"
-    assert resolve(Path("app/../app/./.env")) == tmp_path / "app" / ".env"
+    assert real_path(Path("app/.env")) == tmp_path / "app" / ".env"
+    assert real_path(Path("app/../app/./.env")) == tmp_path / "app" / ".env"
 
 
 def test_links_are_followed_step_by_step_relative_to_their_folder(tmp_path: Path) -> None:
@@ -28,24 +28,24 @@ def test_links_are_followed_step_by_step_relative_to_their_folder(tmp_path: Path
     (tmp_path / "real" / "deep" / "hop").symlink_to("target")
     (tmp_path / "absolute").symlink_to(tmp_path / "to-deep" / "hop")
     (tmp_path / "up").symlink_to("real/deep/..")
-    assert resolve(tmp_path / "to-deep" / "hop") == tmp_path / "real" / "deep" / "target"
-    assert resolve(tmp_path / "absolute") == tmp_path / "real" / "deep" / "target"
-    assert resolve(tmp_path / "up" / "new") == tmp_path / "real" / "new"
+    assert real_path(tmp_path / "to-deep" / "hop") == tmp_path / "real" / "deep" / "target"
+    assert real_path(tmp_path / "absolute") == tmp_path / "real" / "deep" / "target"
+    assert real_path(tmp_path / "up" / "new") == tmp_path / "real" / "new"
 
 
 def test_a_link_to_a_file_not_yet_there_names_that_file(tmp_path: Path) -> None:
     (tmp_path / ".env").symlink_to("config/app.env")
     (tmp_path / "config").mkdir()
-    assert resolve(tmp_path / ".env") == tmp_path / "config" / "app.env"
+    assert real_path(tmp_path / ".env") == tmp_path / "config" / "app.env"
 
 
 def test_forty_links_are_followed_and_the_forty_first_is_refused(tmp_path: Path) -> None:
     (tmp_path / "l0").write_text("")
     for number in range(1, 42):
         (tmp_path / f"l{number}").symlink_to(f"l{number - 1}")
-    assert resolve(tmp_path / "l40") == tmp_path / "l0"
+    assert real_path(tmp_path / "l40") == tmp_path / "l0"
     with pytest.raises(OutputError) as caught:
-        resolve(tmp_path / "l41")
+        real_path(tmp_path / "l41")
     assert (
         caught.value.message
         == f"cannot write {tmp_path / 'l41'}: too many levels of symbolic links"
@@ -56,13 +56,13 @@ def test_a_link_loop_ends(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to("b")
     (tmp_path / "b").symlink_to("a")
     with pytest.raises(OutputError, match="too many levels of symbolic links"):
-        resolve(tmp_path / "a")
+        real_path(tmp_path / "a")
 
 
 def test_a_missing_folder_on_the_way_is_named(tmp_path: Path) -> None:
     path = tmp_path / "gone" / "deeper" / ".env"
     with pytest.raises(OutputError) as caught:
-        resolve(path)
+        real_path(path)
     assert caught.value.message == f"cannot write {path}: folder {tmp_path / 'gone'} does not exist"
 
 
@@ -70,7 +70,7 @@ def test_a_file_used_as_a_folder_is_named(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     path = tmp_path / "file" / ".env"
     with pytest.raises(OutputError) as caught:
-        resolve(path)
+        real_path(path)
     assert caught.value.message == f"cannot write {path}: Not a directory at {path}"
 
 
@@ -81,9 +81,9 @@ def test_a_link_of_another_user_is_not_followed_but_roots_are(shared_tmp: Path) 
     theirs.symlink_to("target")
     os.lchown(theirs, NOBODY, NOBODY)
     roots.symlink_to("target")
-    assert resolve(roots) == shared_tmp / "target"
+    assert real_path(roots) == shared_tmp / "target"
     with pytest.raises(OutputError) as caught:
-        resolve(theirs)
+        real_path(theirs)
     assert caught.value.message == (
         f"refusing to follow the link {theirs} -> target: it belongs to another user (uid {NOBODY})"
     )
@@ -99,7 +99,7 @@ def test_a_user_follows_their_own_links(shared_tmp: Path) -> None:
     def own_link() -> str:
         (folder / "target").write_text("")
         (folder / "link").symlink_to("target")
-        return str(resolve(folder / "link"))
+        return str(real_path(folder / "link"))
 
     assert as_other_user(own_link) == str(folder / "target")
 
