@@ -251,6 +251,38 @@ def test_a_chunked_body_over_the_limit_is_refused_even_when_it_streams(
     assert sum(len(call.body) for call in google.chats) <= 50_000
 
 
+def chat_of_size(size: int) -> bytes:
+    """A chat request body of exactly `size` bytes."""
+    empty = json.dumps({"model": "m", "messages": [{"role": "user", "content": ""}]})
+    return empty.replace('""', '"' + "x" * (size - len(empty)) + '"').encode()
+
+
+def send_chunked(gateway: InProcess, body: bytes, pieces: int) -> tuple[int, bytes]:
+    """`body` sent chunked in `pieces` chunks; the status and body of the answer."""
+    sock = send_head(gateway, None)
+    step = -(-len(body) // pieces)
+    for start in range(0, len(body), step):
+        chunk = body[start : start + step]
+        sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    sock.sendall(b"0\r\n\r\n")
+    return answer_of(sock)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_the_replay_limit_at_its_real_value_a_body_over_it_streams_whole(
+    gateway: InProcess, google: FakeGoogle, over: int
+) -> None:
+    """At 10 MiB a body is kept and sent again after a 401; a byte more and it streams on,
+    its tail included, and the 401 goes back as Vertex sent it."""
+    assert upstream.REPLAY_LIMIT == relay.REPLAY_LIMIT == 10 << 20
+    body = chat_of_size(upstream.REPLAY_LIMIT + over)
+    google.fail_next(CHAT, vertex_error("unauthenticated"))
+    status, _ = send_chunked(gateway, body, 7)
+    assert status == (401 if over else 200)
+    assert [call.body for call in google.chats] == [body] * (1 if over else 2)
+    assert gateway.gateway._upstream.kept.size == 0
+
+
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/responses", "/v1/completions"])
 def test_a_body_that_stalls_is_answered_408(
     gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch, path: str
