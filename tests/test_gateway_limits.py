@@ -157,6 +157,19 @@ def test_running_out_of_files_is_not_called_a_network_problem() -> None:
     assert not upstream._out_of_files(aiohttp.ClientConnectorError(key, OSError(111, "refused")))
 
 
+@pytest.mark.parametrize("link", ["__cause__", "__context__"])
+def test_running_out_of_files_is_found_however_deep_it_was_raised(link: str) -> None:
+    """`raise ... from` sets the cause, a raise inside `except` only the context: aiohttp
+    does both, one inside the other."""
+    middle = aiohttp.ClientPayloadError("read failed")
+    setattr(middle, link, OSError(errno.ENFILE, "Too many open files in system"))
+    outer = aiohttp.ClientError("request failed")
+    outer.__context__ = middle
+    assert upstream._out_of_files(outer)
+    setattr(middle, link, OSError(errno.ECONNRESET, "reset"))
+    assert not upstream._out_of_files(outer)
+
+
 # --- what reaches stderr, and what is remembered ------------------------------------------
 
 

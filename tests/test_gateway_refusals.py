@@ -177,3 +177,15 @@ def test_vertex_too_slow_is_a_504_that_names_the_wait(
         504,
         error("api_error", "upstream_timeout", "Vertex AI did not answer within 0.5s"),
     )
+
+
+def test_a_small_answer_that_breaks_off_is_a_502_that_says_why(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    cut = {"content-length": "100", "connection": "close"}
+    google.fail_next(CHAT, lambda call: (200, cut, b'{"partial": '))
+    status, _, body = refused(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert (status, body["error"]["code"]) == (502, "upstream_unreachable")
+    why = body["error"]["message"].removeprefix("could not reach Vertex AI: ")
+    assert "Not enough data" in why
+    assert f"an answer from Vertex AI broke off: {why}" in gateway.said
