@@ -142,8 +142,13 @@ def test_requests_beyond_the_upstream_cap_wait_then_get_503_with_retry_after(
             assert status == 503
             assert headers["retry-after"] == "1"
             message = json.loads(body)["error"]["message"]
-            assert message.startswith(f"the gateway is busy: {most} requests to Vertex AI")
-            assert "network" not in message
+            assert message == (
+                f"the gateway is busy: {most} requests to Vertex AI are in flight, as many as "
+                "its open-file limit allows; try again in a moment"
+            )
+            assert f"{message} (fix: fewer requests at once, or a higher `ulimit -n`)" in (
+                gateway.said
+            )
             google._stop.set()  # the hung replies come now
             for future in hung:
                 future.result()
@@ -155,6 +160,30 @@ def test_running_out_of_files_is_not_called_a_network_problem() -> None:
     error = aiohttp.ClientConnectorError(key, cause)
     assert upstream._out_of_files(error)
     assert not upstream._out_of_files(aiohttp.ClientConnectorError(key, OSError(111, "refused")))
+
+
+def test_running_out_of_files_is_a_503_busy_said_with_its_fix(
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system's own limit, as aiohttp reports it (reaching it for real would starve the
+    test run itself)."""
+    session = gateway.gateway._upstream._session
+    assert session is not None
+    key = aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None)
+
+    async def out_of_files(*args: object, **kwargs: object) -> None:
+        raise aiohttp.ClientConnectorError(key, OSError(errno.EMFILE, "Too many open files"))
+
+    monkeypatch.setattr(session, "request", out_of_files)
+    status, headers, body = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert (status, headers["retry-after"]) == (503, "1")
+    error = json.loads(body)["error"]
+    message = (
+        "the gateway is busy: it has run out of open files (too many connections at once); "
+        "try again in a moment"
+    )
+    assert (error["code"], error["message"]) == ("gateway_busy", message)
+    assert f"{message} (fix: fewer requests at once, or a higher `ulimit -n`)" in gateway.said
 
 
 @pytest.mark.parametrize("link", ["__cause__", "__context__"])

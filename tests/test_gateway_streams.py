@@ -212,3 +212,24 @@ def test_vertexs_words_are_cut_at_1000_characters(gateway: InProcess, google: Fa
         gateway, google, lambda call: (400, {"content-type": "application/json"}, words)
     )
     assert (status, error["message"]) == (400, ("ab " * 500)[:999] + "…")
+
+
+def test_a_whole_answer_that_is_not_json_is_a_502(gateway: InProcess, google: FakeGoogle) -> None:
+    reply = (200, {"content-type": "application/json"}, b"<html>")
+    status, _, error = error_of(gateway, google, lambda call: reply)
+    assert (status, error["code"], error["message"]) == (
+        502,
+        "upstream_error",
+        "Vertex AI sent no JSON",
+    )
+
+
+def test_a_whole_answer_that_breaks_off_is_a_502_that_says_why(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    cut = {"content-type": "application/json", "content-length": "100", "connection": "close"}
+    status, _, error = error_of(gateway, google, lambda call: (200, cut, b'{"choices": '))
+    assert (status, error["code"]) == (502, "upstream_unreachable")
+    why = error["message"].removeprefix("could not reach Vertex AI: ")
+    assert "Not enough data" in why
+    assert f"an answer from Vertex AI broke off: {why}" in gateway.said
