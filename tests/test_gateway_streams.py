@@ -233,3 +233,13 @@ def test_a_whole_answer_that_breaks_off_is_a_502_that_says_why(
     why = error["message"].removeprefix("could not reach Vertex AI: ")
     assert "Not enough data" in why
     assert f"an answer from Vertex AI broke off: {why}" in gateway.said
+
+
+def test_a_4xx_without_words_is_told_with_the_gateways_diagnosis(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    reply = (400, {"content-type": "application/json"}, b"{}")
+    status, _, error = error_of(gateway, google, lambda call: reply)
+    assert (status, error["code"]) == (400, "invalid_request")
+    assert error["message"] != "Vertex AI answered 400"
+    assert error["message"] in " ".join(gateway.said), error["message"]
