@@ -64,6 +64,12 @@ def test_a_connection_without_a_whole_request_head_is_closed_after_the_header_ti
         sock.sendall(sent)
         assert closed_within(sock, 3)
         sock.close()
+        held = gateway.gateway.connections
+        assert held is not None
+        deadline = time.monotonic() + 3
+        while len(held) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(held) == 0  # its place under the cap is free again
 
 
 def test_a_kept_alive_connection_is_closed_after_a_minute_idle(gateway: InProcess) -> None:
