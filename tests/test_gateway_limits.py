@@ -428,6 +428,26 @@ def test_a_flood_of_log_records_costs_a_line_not_a_line_each(gateway: InProcess)
     assert gateway.said[before:] == ["asyncio: error (OSError)"]
 
 
+def test_a_flood_of_log_records_is_counted_when_the_next_period_begins(
+    gateway: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "REPORT_EVERY", 0.5)
+    logger = logging.getLogger("aiohttp.server")
+    before = len(gateway.said)
+    for _ in range(3):
+        logger.warning("a record without an exception")
+    time.sleep(0.6)
+    logger.warning("a record without an exception")
+    logger.warning("a record without an exception")
+    assert gateway.said[before:] == [
+        "aiohttp.server: warning",
+        "aiohttp.server: warning (2 more in the last 0.5s)",
+    ]
+    time.sleep(0.6)
+    logger.warning("a record without an exception")
+    assert gateway.said[before + 2 :] == ["aiohttp.server: warning (1 more in the last 0.5s)"]
+
+
 def test_at_the_cap_a_clients_kept_alive_connection_outlives_newer_idle_ones(
     google: FakeGoogle, service_account: Path
 ) -> None:
