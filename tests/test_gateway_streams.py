@@ -243,3 +243,18 @@ def test_a_4xx_without_words_is_told_with_the_gateways_diagnosis(
     assert (status, error["code"]) == (400, "invalid_request")
     assert error["message"] != "Vertex AI answered 400"
     assert error["message"] in " ".join(gateway.said), error["message"]
+
+
+def test_a_failed_stream_still_counts_the_tokens_vertex_reported(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    counted = b"data: " + json.dumps({"choices": [], "usage": usage}).encode() + b"\n\n"
+    events = streamed(gateway, google, lambda call: (200, SSE, event("Hel") + counted))
+    assert failure(events)[0] == "server_error"
+    failed = events[-1].response
+    assert (failed.status, failed.usage.input_tokens, failed.usage.output_tokens) == (
+        "failed",
+        3,
+        2,
+    )
