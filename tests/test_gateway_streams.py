@@ -258,3 +258,43 @@ def test_a_failed_stream_still_counts_the_tokens_vertex_reported(
         3,
         2,
     )
+
+
+def test_a_last_event_without_its_blank_line_is_named_by_its_number_too(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    body = event("Hel") + b"data: [1, 2]"
+    events = streamed(gateway, google, lambda call: (200, SSE, body))
+    assert failure(events)[1] == "Vertex AI sent an event that is not an object (event 2)"
+
+
+def test_a_stream_cut_by_the_network_says_why(gateway: InProcess, google: FakeGoogle) -> None:
+    events = streamed(gateway, google, google.cut_stream())
+    message = failure(events)[1]
+    assert message.startswith("Vertex AI stream broke off after 1 chunk: ")
+    why = message.removeprefix("Vertex AI stream broke off after 1 chunk: ")
+    assert why not in ("", "None", "it ended without finishing")
+    assert f"an answer from Vertex AI broke off: {why}" in gateway.said
+
+
+def test_an_answer_shaped_oddly_names_what_went_wrong_reading_it(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    odd = {"choices": [{"index": 0, "delta": ["not", "an", "object"]}]}
+    body = b"data: " + json.dumps(odd).encode() + b"\n\ndata: [DONE]\n\n"
+    events = streamed(gateway, google, lambda call: (200, SSE, body))
+    message = failure(events)[1]
+    assert message.startswith("Vertex AI sent an answer the gateway cannot read (")
+    assert message.removesuffix(")").rsplit("(", 1)[1] in ("AttributeError", "TypeError")
+
+
+def test_a_translated_request_that_vertex_cannot_find_is_explained_by_its_model(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    missing = {"error": {"code": 404, "message": "Publisher Model was not found."}}
+    google.fail_next(CHAT, lambda call: (404, {"content-type": "application/json"},
+                                         json.dumps(missing).encode()))  # fmt: skip
+    body = json.dumps({"model": "gemini-9", "input": "hi"}).encode()
+    assert raw(gateway, "POST", "/v1/responses", body)[0] == 404
+    (explained,) = [line for line in gateway.said if "not served" in line]
+    assert "gemini-9" in explained.split(" is not served")[0]

@@ -5,11 +5,13 @@ request the gateway writes."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -110,3 +112,29 @@ def test_vertex_receives_json_asked_for_uncompressed_as_a_stream_or_not(
     assert received["Content-Type"] == "application/json"
     assert received["Accept"] == ("text/event-stream" if stream else "application/json")
     assert received["Accept-Encoding"] == "identity"
+
+
+def test_a_body_declared_over_the_gateways_limit_is_refused_before_it_is_read(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    connection = http.client.HTTPConnection(urlsplit(gateway.base_url).netloc, timeout=30)
+    connection.putrequest("POST", "/v1/responses")
+    connection.putheader("Authorization", f"Bearer {gateway.key}")
+    connection.putheader("Content-Length", str((100 << 20) + 1))
+    connection.endheaders()
+    reply = connection.getresponse()
+    error = json.loads(reply.read())["error"]
+    connection.close()
+    assert (reply.status, error["code"]) == (413, "request_too_large")
+    assert error["message"].startswith("the body is over 100 MiB")
+    assert not google.chats
+
+
+def test_a_compressed_body_of_exactly_vertexs_limit_goes_on(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    empty = json.dumps({"model": "gemini-2.5-flash", "input": ""})
+    whole = empty.replace('""', '"' + "x" * (REPLAY_LIMIT - len(empty)) + '"').encode()
+    assert len(whole) == REPLAY_LIMIT
+    status, _ = post(gateway, gzip.compress(whole), **{"Content-Encoding": "gzip"})
+    assert status == 200
