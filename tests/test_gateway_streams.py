@@ -298,3 +298,13 @@ def test_a_translated_request_that_vertex_cannot_find_is_explained_by_its_model(
     assert raw(gateway, "POST", "/v1/responses", body)[0] == 404
     (explained,) = [line for line in gateway.said if "not served" in line]
     assert "gemini-9" in explained.split(" is not served")[0]
+
+
+def test_a_whole_answer_shaped_oddly_is_a_502_that_says_so(
+    gateway: InProcess, google: FakeGoogle
+) -> None:
+    odd = {"choices": [{"index": 0, "message": ["not", "an", "object"]}]}
+    reply = (200, {"content-type": "application/json"}, json.dumps(odd).encode())
+    status, _, error = error_of(gateway, google, lambda call: reply)
+    assert (status, error["code"]) == (502, "upstream_error")
+    assert error["message"].startswith("Vertex AI sent an answer the gateway cannot read (")
