@@ -1,6 +1,5 @@
 """The chat streams the gateway reads to translate (Responses API): how each one ends, is
-cut, stalls or carries an error, what the client is told, and Vertex's errors in OpenAI's
-format when no stream came."""
+cut, stalls or carries an error, and what the client is told."""
 
 from __future__ import annotations
 
