@@ -3,6 +3,7 @@ tool alone (a `kill`, not a terminal's Ctrl-C, which reaches both)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -41,8 +42,13 @@ def test_a_signal_sent_to_the_tool_alone_reaches_the_command_once(
         command(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env={**cli_env(), **variables(google)}, start_new_session=True,
     )  # fmt: skip
-    assert process.stdout is not None
-    assert process.stdout.readline() == b"ready\n"
-    process.send_signal(getattr(signal, f"SIG{name}"))
-    out, err = process.communicate(timeout=20)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        process.send_signal(getattr(signal, f"SIG{name}"))
+        out, err = process.communicate(timeout=20)
+    finally:  # a signal not passed on leaves both waiting: end them, child first
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     assert (out, process.returncode) == (b"got 1\n", 0), err
