@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,6 +45,16 @@ class InProcess:
         self.variables = gateway.variables()
         self.base_url = self.variables["OPENAI_BASE_URL"]
         self.key = self.variables["OPENAI_API_KEY"]
+
+    def said_soon(self, words: str, within: float = 5.0) -> bool:
+        """Whether a line holding `words` is said within `within` seconds: a streamed
+        answer's log line follows its last byte, and may come after the client has read it."""
+        until = time.monotonic() + within
+        while not any(words in line for line in self.said):
+            if time.monotonic() > until:
+                return False
+            time.sleep(0.02)
+        return True
 
     def client(self, **options: Any) -> OpenAI:
         """The real OpenAI SDK, as the printed variables configure it."""

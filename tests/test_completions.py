@@ -89,4 +89,4 @@ def test_a_stream_cut_midway_is_cut_for_the_client_too(
     )
     with pytest.raises(openai.APIError):
         list(stream)
-    assert any("POST /v1/completions 200 broke off" in line for line in gateway.said)
+    assert gateway.said_soon("POST /v1/completions 200 broke off")

@@ -64,6 +64,12 @@ def test_a_connection_without_a_whole_request_head_is_closed_after_the_header_ti
         sock.sendall(sent)
         assert closed_within(sock, 3)
         sock.close()
+        held = gateway.gateway.connections
+        assert held is not None
+        deadline = time.monotonic() + 3
+        while len(held) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(held) == 0  # its place under the cap is free again
 
 
 def test_a_kept_alive_connection_is_closed_after_a_minute_idle(gateway: InProcess) -> None:
@@ -142,8 +148,13 @@ def test_requests_beyond_the_upstream_cap_wait_then_get_503_with_retry_after(
             assert status == 503
             assert headers["retry-after"] == "1"
             message = json.loads(body)["error"]["message"]
-            assert message.startswith(f"the gateway is busy: {most} requests to Vertex AI")
-            assert "network" not in message
+            assert message == (
+                f"the gateway is busy: {most} requests to Vertex AI are in flight, as many as "
+                "its open-file limit allows; try again in a moment"
+            )
+            assert f"{message} (fix: fewer requests at once, or a higher `ulimit -n`)" in (
+                gateway.said
+            )
             google._stop.set()  # the hung replies come now
             for future in hung:
                 future.result()
@@ -155,6 +166,43 @@ def test_running_out_of_files_is_not_called_a_network_problem() -> None:
     error = aiohttp.ClientConnectorError(key, cause)
     assert upstream._out_of_files(error)
     assert not upstream._out_of_files(aiohttp.ClientConnectorError(key, OSError(111, "refused")))
+
+
+def test_running_out_of_files_is_a_503_busy_said_with_its_fix(
+    gateway: InProcess, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system's own limit, as aiohttp reports it (reaching it for real would starve the
+    test run itself)."""
+    session = gateway.gateway._upstream._session
+    assert session is not None
+    key = aiohttp.client_reqrep.ConnectionKey("h", 443, True, True, None, None, None)
+
+    async def out_of_files(*args: object, **kwargs: object) -> None:
+        raise aiohttp.ClientConnectorError(key, OSError(errno.EMFILE, "Too many open files"))
+
+    monkeypatch.setattr(session, "request", out_of_files)
+    status, headers, body = raw(gateway, "POST", "/v1/chat/completions", CHAT_BODY)
+    assert (status, headers["retry-after"]) == (503, "1")
+    error = json.loads(body)["error"]
+    message = (
+        "the gateway is busy: it has run out of open files (too many connections at once); "
+        "try again in a moment"
+    )
+    assert (error["code"], error["message"]) == ("gateway_busy", message)
+    assert f"{message} (fix: fewer requests at once, or a higher `ulimit -n`)" in gateway.said
+
+
+@pytest.mark.parametrize("link", ["__cause__", "__context__"])
+def test_running_out_of_files_is_found_however_deep_it_was_raised(link: str) -> None:
+    """`raise ... from` sets the cause, a raise inside `except` only the context: aiohttp
+    does both, one inside the other."""
+    middle = aiohttp.ClientPayloadError("read failed")
+    setattr(middle, link, OSError(errno.ENFILE, "Too many open files in system"))
+    outer = aiohttp.ClientError("request failed")
+    outer.__context__ = middle
+    assert upstream._out_of_files(outer)
+    setattr(middle, link, OSError(errno.ECONNRESET, "reset"))
+    assert not upstream._out_of_files(outer)
 
 
 # --- what reaches stderr, and what is remembered ------------------------------------------
@@ -249,6 +297,38 @@ def test_a_chunked_body_over_the_limit_is_refused_even_when_it_streams(
     status, _ = answer_of(sock)
     assert status == 413
     assert sum(len(call.body) for call in google.chats) <= 50_000
+
+
+def chat_of_size(size: int) -> bytes:
+    """A chat request body of exactly `size` bytes."""
+    empty = json.dumps({"model": "m", "messages": [{"role": "user", "content": ""}]})
+    return empty.replace('""', '"' + "x" * (size - len(empty)) + '"').encode()
+
+
+def send_chunked(gateway: InProcess, body: bytes, pieces: int) -> tuple[int, bytes]:
+    """`body` sent chunked in `pieces` chunks; the status and body of the answer."""
+    sock = send_head(gateway, None)
+    step = -(-len(body) // pieces)
+    for start in range(0, len(body), step):
+        chunk = body[start : start + step]
+        sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    sock.sendall(b"0\r\n\r\n")
+    return answer_of(sock)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_the_replay_limit_at_its_real_value_a_body_over_it_streams_whole(
+    gateway: InProcess, google: FakeGoogle, over: int
+) -> None:
+    """At 10 MiB a body is kept and sent again after a 401; a byte more and it streams on,
+    its tail included, and the 401 goes back as Vertex sent it."""
+    assert upstream.REPLAY_LIMIT == 10 << 20
+    body = chat_of_size(upstream.REPLAY_LIMIT + over)
+    google.fail_next(CHAT, vertex_error("unauthenticated"))
+    status, _ = send_chunked(gateway, body, 7)
+    assert status == (401 if over else 200)
+    assert [call.body for call in google.chats] == [body] * (1 if over else 2)
+    assert gateway.gateway._upstream.kept.size == 0
 
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/responses", "/v1/completions"])
@@ -346,6 +426,26 @@ def test_a_flood_of_log_records_costs_a_line_not_a_line_each(gateway: InProcess)
     for _ in range(1000):
         logger.error("socket.accept() out of system resource", exc_info=OSError(24, "x"))
     assert gateway.said[before:] == ["asyncio: error (OSError)"]
+
+
+def test_a_flood_of_log_records_is_counted_when_the_next_period_begins(
+    gateway: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "REPORT_EVERY", 0.5)
+    logger = logging.getLogger("aiohttp.server")
+    before = len(gateway.said)
+    for _ in range(3):
+        logger.warning("a record without an exception")
+    time.sleep(0.6)
+    logger.warning("a record without an exception")
+    logger.warning("a record without an exception")
+    assert gateway.said[before:] == [
+        "aiohttp.server: warning",
+        "aiohttp.server: warning (2 more in the last 0.5s)",
+    ]
+    time.sleep(0.6)
+    logger.warning("a record without an exception")
+    assert gateway.said[before + 2 :] == ["aiohttp.server: warning (1 more in the last 0.5s)"]
 
 
 def test_at_the_cap_a_clients_kept_alive_connection_outlives_newer_idle_ones(

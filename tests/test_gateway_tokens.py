@@ -137,3 +137,52 @@ def test_a_vertex_that_refuses_every_token_gets_one_renewal_then_a_pause(
     assert statuses == [401] * 20
     assert time.monotonic() - started < keeping.FORCED_FIRST  # all within the first pause
     assert google.count("/token") == calls + 1  # 20 before
+
+
+def later(gateway: InProcess, seconds: float) -> None:
+    """As if `seconds` had passed since the last forced refresh (the clock itself is the
+    event loop's too, and cannot be moved)."""
+    gateway.gateway.keeper._forced_next -= seconds
+
+
+def test_forced_refreshes_refused_in_a_row_wait_twice_as_long_each_time_then_start_over(
+    gateway: InProcess,
+) -> None:
+    keeper = gateway.gateway.keeper
+    deadline = time.monotonic() + 10
+
+    def refuse(token: str | None) -> str | None:
+        assert token is not None
+        return on_loop(gateway, keeper.renewed(token, deadline))
+
+    first = refuse(keeper._minted.token.value)  # refused: a forced refresh, then 1 s pause
+    assert refuse(first) is None
+    later(gateway, keeping.FORCED_FIRST)
+    second = refuse(first)  # refused again within a minute: the pause doubles, to 2 s
+    later(gateway, 1.5)
+    assert refuse(second) is None
+    later(gateway, 0.5)
+    third = refuse(second)  # and doubles again, to 4 s
+    later(gateway, 3.9)
+    assert refuse(third) is None
+    later(gateway, keeping.FORCED_LAST + 1)  # a quiet minute: back to 1 s
+    fourth = refuse(third)
+    later(gateway, keeping.FORCED_FIRST)
+    assert refuse(fourth) not in (None, fourth)
+    assert len({first, second, third, fourth}) == 4
+
+
+@pytest.mark.parametrize("past", [False, True], ids=["deadline-ahead", "deadline-passed"])
+def test_a_forced_refresh_that_hangs_is_given_up_at_the_deadline(
+    gateway: InProcess, google: FakeGoogle, past: bool
+) -> None:
+    keeper = gateway.gateway.keeper
+    google.fail_next("/token", google.hang())
+    started = time.monotonic()
+    deadline = started + (-1 if past else 0.5)
+    with pytest.raises(keeping.Unavailable) as caught:
+        on_loop(gateway, keeper.renewed(keeper._minted.token.value, deadline))
+    assert time.monotonic() - started < (0.5 if past else 1.0)
+    assert str(caught.value) == (
+        "Vertex AI refused the Google token, and getting a new one failed: no answer in time"
+    )

@@ -144,3 +144,15 @@ def test_a_404_for_the_chat_path_is_explained_as_a_wrong_model(
     assert answered == 404
     (explained,) = [line for line in gateway.said if "not served" in line]
     assert "gemini-9" in explained.split(" is not served")[0]
+
+
+@pytest.mark.parametrize("path", ["/v1/" + "a" * 100, "/v1/images/generations"])
+def test_a_path_vertex_does_not_serve_is_named_without_its_query_cut_at_80_characters(
+    gateway: InProcess, path: str
+) -> None:
+    assert raw(gateway, "POST", path + "?alt=json", CHAT_BODY)[0] == 404
+    assert (
+        f"Vertex AI's OpenAI-compatible endpoint does not serve {path[:84]}: it serves "
+        "/v1/chat/completions and /v1/embeddings, and the gateway itself answers "
+        "/v1/responses, /v1/completions and /v1/models"
+    ) in gateway.said

@@ -14,7 +14,7 @@ import copy
 import secrets
 from typing import Any
 
-from .tools import Origin, Tools, custom_input, shell_action
+from .tools import Tools, custom_input, shell_action
 
 Json = dict[str, Any]
 Event = tuple[str, Json]  # the type, and the rest of the event but its sequence number
@@ -42,11 +42,10 @@ def whole(completion: object) -> Json:
 class _Open:
     """The item being built: its place in the output, and the text it has so far."""
 
-    def __init__(self, kind: str, index: int, item: Json, origin: Origin | None = None) -> None:
+    def __init__(self, kind: str, index: int, item: Json) -> None:
         self.kind = kind  # message, reasoning, or a tool's kind (function, custom, local_shell)
         self.index = index
         self.item = item
-        self.origin = origin
         self.text = ""
         self.closed = False
 
@@ -146,8 +145,8 @@ class Assembler:
         assert self._open is not None
         return self._open.where
 
-    def _start(self, kind: str, item: Json, origin: Origin | None = None) -> list[Event]:
-        self._open = _Open(kind, len(self.items), item, origin)
+    def _start(self, kind: str, item: Json) -> list[Event]:
+        self._open = _Open(kind, len(self.items), item)
         self.items.append(item)
         return [("response.output_item.added",
                  {"output_index": self._open.index, "item": copy.deepcopy(item)})]  # fmt: skip
@@ -204,7 +203,7 @@ class Assembler:
             item.update(type="local_shell_call", status="in_progress", action=shell_action(""))
         if origin.namespace:  # a function's or a custom tool's: Codex needs it back
             item["namespace"] = origin.namespace
-        return self._start(origin.kind, item, origin)
+        return self._start(origin.kind, item)
 
     def _close(self) -> list[Event]:
         found = self._open
