@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
@@ -158,7 +159,7 @@ class Upstream:
         except aiohttp.ClientError as exc:
             if _out_of_files(exc):
                 raise Failed(self._busy(out_of_files=True)) from None
-            said = reason(exc)
+            said = _unreached(exc)
             self._diagnose(Reply(0, {}, time.monotonic() - started, said), str(url))
             raise Failed(refusals.unreachable(said)) from None
         if response.status < 400:
@@ -285,3 +286,11 @@ def error_json(raw: bytes) -> dict[str, Any]:
     if isinstance(parsed, list) and len(parsed) == 1:
         parsed = parsed[0]
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _unreached(exc: aiohttp.ClientError) -> str:
+    """Why Vertex could not be reached, in words: a refused connection names its address and
+    the system's reason, not Python's tuple (`Connect call failed ('127.0.0.1', 443)`)."""
+    if isinstance(exc, aiohttp.ClientConnectorError) and exc.os_error.errno:
+        return f"cannot connect to {exc.host}:{exc.port}: {os.strerror(exc.os_error.errno)}"
+    return reason(exc)
