@@ -10,11 +10,12 @@ status (Codex hides a 500's body behind "high demand"), a 429 keeps `Retry-After
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import re
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -128,8 +129,8 @@ async def chunks(upstream: Upstream, answer: Answer) -> AsyncIterator[Json]:
         if answer.response.content_type != "text/event-stream":
             yield whole(_chunk((await answer.read()).decode("utf-8", "replace"), 1))
             return
-        async for raw in answer.response.content.iter_any():
-            for data in events.feed(raw):
+        async with contextlib.aclosing(_event_data(answer, events)) as received:
+            async for data in received:
                 if data == sse.DONE:
                     return
                 count += 1
@@ -140,15 +141,18 @@ async def chunks(upstream: Upstream, answer: Answer) -> AsyncIterator[Json]:
         raise _broken(upstream, count, f"no data for {upstream.read_timeout:g}s") from None
     except aiohttp.ClientError as exc:
         raise _broken(upstream, count, reason(exc)) from None
-    for data in events.end():
-        if data == sse.DONE:
-            return
-        count += 1
-        chunk = _chunk(data, count)
-        finished = finished or _finishes(chunk)
-        yield chunk
     if not finished:
         raise _broken(upstream, count, "it ended without finishing")
+
+
+async def _event_data(answer: Answer, events: sse.Events) -> AsyncGenerator[str, None]:
+    """The data of each server-sent event as the stream brings it, then what its end
+    completes."""
+    async for raw in answer.response.content.iter_any():
+        for data in events.feed(raw):
+            yield data
+    for data in events.end():
+        yield data
 
 
 def read(translate: Callable[[Any], T], chunk: object) -> T:
