@@ -14,11 +14,15 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
 
 from tests.fake_google import FakeGoogle
+
+if TYPE_CHECKING:
+    from tests.gateways import InProcess
 from vertex_openai_env.cli import main
 from vertex_openai_env.console import PROG
 
@@ -98,6 +102,17 @@ def use_service_account(
 def service_account(google: FakeGoogle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Application Default Credentials: a real service-account key pointing at the fake."""
     return use_service_account(google, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
+    """A gateway in this process for the model of `tests.gateways.MODEL`, the stand-in
+    streaming without pauses (a test module may define its own `gateway` instead)."""
+    from tests.gateways import MODEL, in_process  # it imports this module
+
+    google.stream_gap = 0
+    with in_process(google, *MODEL) as running:
+        yield running
 
 
 @pytest.fixture

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pytest
 
 from tests.fake.chat_errors import chat_error
 from tests.fake_google import FakeGoogle
-from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
+from tests.gateways import CHAT, InProcess, raw
 
 HELLO = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def test_a_prompt_is_answered_as_text(gateway: InProcess, google: FakeGoogle) -> None:

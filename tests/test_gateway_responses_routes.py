@@ -5,23 +5,13 @@ and the events of a stream as they go on the wire."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fake_google import FakeGoogle
-from tests.gateways import MODEL, InProcess, in_process, raw
+from tests.gateways import InProcess, raw
 
 KEPT = "the last 256 responses for 1h"  # the store's default, as messages say it
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def call(gateway: InProcess, method: str, path: str, body: Any = None) -> tuple[int, Any]:

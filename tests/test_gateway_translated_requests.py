@@ -8,25 +8,16 @@ import gzip
 import http.client
 import json
 import zlib
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.fake_google import FakeGoogle
-from tests.gateways import MODEL, InProcess, in_process, raw
+from tests.gateways import InProcess, raw
 from vertex_openai_env.gateway.upstream import REPLAY_LIMIT
 
 ASK = json.dumps({"model": "gemini-2.5-flash", "input": "hi"}).encode()
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def post(gateway: InProcess, body: bytes, **headers: str) -> tuple[int, dict[str, Any]]:

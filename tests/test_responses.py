@@ -4,15 +4,13 @@ stand-in as Vertex AI: what the client gets, and what Vertex receives."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pytest
 from openai.types.responses import ResponseInputItemParam
 
 from tests.fake_google import FakeGoogle
-from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
+from tests.gateways import CHAT, InProcess, raw
 
 HELLO = "Hello from google/gemini-2.5-flash in my-proj/us-central1"
 TEXT_EVENTS = [
@@ -29,13 +27,6 @@ TEXT_EVENTS = [
 RESPONSES_ONLY = {"input", "instructions", "store", "include", "previous_response_id",
                   "prompt_cache_key", "client_metadata", "parallel_tool_calls", "text",
                   "reasoning", "max_output_tokens", "metadata", "truncation", "user"}  # fmt: skip
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def test_a_plain_response_is_the_chat_answer_with_full_usage(

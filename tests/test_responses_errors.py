@@ -4,24 +4,15 @@ a status clients act on rightly, and streams that break or stop short."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pytest
 
 from tests.fake.chat_errors import chat_error, quoting_error
 from tests.fake_google import FakeGoogle, Fault, status_reply, vertex_error
-from tests.gateways import CHAT, MODEL, InProcess, in_process, raw
+from tests.gateways import CHAT, InProcess, raw
 
 ASK = json.dumps({"model": "gemini-2.5-flash", "input": "hi"}).encode()
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def answer_to(gateway: InProcess, body: bytes = ASK) -> tuple[int, dict[str, str], dict[str, str]]:

@@ -4,7 +4,6 @@ answering as Gemini does: one whole call per chunk, no `index`, a thought signat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,7 +13,7 @@ from openai.types.responses import FunctionToolParam, ResponseInputItemParam
 from pydantic import BaseModel
 
 from tests.fake_google import FakeGoogle
-from tests.gateways import MODEL, InProcess, in_process, raw
+from tests.gateways import InProcess, in_process, raw
 
 GEMINI_3 = ("--model", "gemini-3-pro-preview")
 WEATHER: FunctionToolParam = {
@@ -39,13 +38,6 @@ PATCH = {
 }
 HOSTED = {"type": "web_search", "external_web_access": False}
 PATCH_TEXT = "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n"
-
-
-@pytest.fixture
-def gateway(google: FakeGoogle, service_account: Path) -> Iterator[InProcess]:
-    google.stream_gap = 0
-    with in_process(google, *MODEL) as running:
-        yield running
 
 
 def create(gateway: InProcess, **body: Any) -> dict[str, Any]:
